@@ -1,0 +1,147 @@
+"""The one exception tree of consentgate.
+
+Every failure the library reports is a ``ConsentGateError`` with a stable ``code`` (part of the
+HTTP and CLI contracts) and the ``http_status`` the API answers with. Messages name ids and
+field names, never personal-data values.
+
+::
+
+    ConsentGateError                 code              http
+    ├── InvalidInput                 BAD_REQUEST        400
+    │   ├── UnknownField             UNKNOWN_FIELD      400
+    │   └── UnknownPurpose           UNKNOWN_PURPOSE    400
+    ├── CatalogInvalid               CATALOG_INVALID    400  (a broken catalog file)
+    ├── NotFound                     NOT_FOUND          404
+    │   ├── AppNotFound
+    │   ├── ConsentNotFound
+    │   └── SubjectNotFound
+    ├── Conflict                     CONFLICT           409
+    │   └── InvalidTransition        INVALID_TRANSITION 409  (app review / consent lifecycle)
+    ├── GrantRefused                 <decision reason>  403  (a grant that could never be valid)
+    ├── AlreadyExists                ALREADY_EXISTS     409
+    └── StorageUnavailable           STORAGE_UNAVAILABLE 503
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AlreadyExists",
+    "AppNotFound",
+    "CatalogInvalid",
+    "Conflict",
+    "ConsentGateError",
+    "ConsentNotFound",
+    "GrantRefused",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "StorageUnavailable",
+    "SubjectNotFound",
+    "UnknownField",
+    "UnknownPurpose",
+]
+
+
+class ConsentGateError(Exception):
+    """Root of every error consentgate raises on purpose."""
+
+    code: ClassVar[str] = "ERROR"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def error_code(self) -> str:
+        """The stable code for this instance (subclasses may vary it per instance)."""
+        return self.code
+
+
+class InvalidInput(ConsentGateError):
+    code = "BAD_REQUEST"
+    http_status = 400
+
+
+class UnknownField(InvalidInput):
+    code = "UNKNOWN_FIELD"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"unknown field {field!r}: use a field name from the catalog")
+        self.field = field
+
+
+class UnknownPurpose(InvalidInput):
+    code = "UNKNOWN_PURPOSE"
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(f"unknown purpose {purpose!r}: use a purpose id from the catalog")
+        self.purpose = purpose
+
+
+class CatalogInvalid(ConsentGateError):
+    code = "CATALOG_INVALID"
+    http_status = 400
+
+    def __init__(self, source: str, entry: str, problem: str) -> None:
+        super().__init__(f"catalog {source}: entry {entry}: {problem}")
+        self.source = source
+        self.entry = entry
+        self.problem = problem
+
+
+class NotFound(ConsentGateError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class AppNotFound(NotFound):
+    def __init__(self, app_id: str) -> None:
+        super().__init__(f"no app with id {app_id!r}: list apps with `consentgate apps list`")
+        self.app_id = app_id
+
+
+class ConsentNotFound(NotFound):
+    def __init__(self, consent_id: str) -> None:
+        super().__init__(f"no consent with id {consent_id!r} for this subject")
+        self.consent_id = consent_id
+
+
+class SubjectNotFound(NotFound):
+    def __init__(self, subject_id: str) -> None:
+        super().__init__(f"no subject with id {subject_id!r} on the platform")
+        self.subject_id = subject_id
+
+
+class Conflict(ConsentGateError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class InvalidTransition(Conflict):
+    code = "INVALID_TRANSITION"
+
+
+class AlreadyExists(Conflict):
+    code = "ALREADY_EXISTS"
+
+
+class GrantRefused(ConsentGateError):
+    """A consent grant that could never be valid; ``reason`` is a decision reason code."""
+
+    http_status = 403
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    @property
+    def error_code(self) -> str:
+        return self.reason
+
+
+class StorageUnavailable(ConsentGateError):
+    code = "STORAGE_UNAVAILABLE"
+    http_status = 503

@@ -1,0 +1,165 @@
+"""A ``Source`` over an existing SQL table: catalog fields mapped to columns.
+
+``SqlMapping`` names the table, its id column, the column of each catalog field, the country
+and birth-date columns, and optionally an edge table for friendships. ``SqlSource`` checks
+the mapping against the catalog and the live schema when it is built, so a wrong column name
+fails at start-up with one clear error rather than on the first read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Engine, MetaData, Table, select
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from consentgate.catalog import Catalog
+from consentgate.errors import InvalidInput, StorageUnavailable, UnknownField
+from consentgate.policy import SubjectView
+from consentgate.sources.base import Record
+
+__all__ = ["SqlMapping", "SqlSource"]
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SqlMapping:
+    table: str
+    id_column: str
+    columns: Mapping[str, str]
+    country_column: str
+    birth_date_column: str
+    json_columns: frozenset[str] = field(default_factory=frozenset)
+    friends_table: str | None = None
+    friends_subject_column: str = "subject_id"
+    friends_friend_column: str = "friend_id"
+    schema: str | None = None
+
+
+class SqlSource:
+    """Reads mapped columns of one table (and friendships from an edge table)."""
+
+    def __init__(self, engine: Engine, mapping: SqlMapping, *, catalog: Catalog) -> None:
+        self.engine = engine
+        self.mapping = mapping
+        for name in mapping.columns:
+            if name not in catalog.fields:
+                raise UnknownField(name)
+        meta = MetaData()
+        self.table = _reflect(engine, meta, mapping.table, mapping.schema)
+        needed = [
+            mapping.id_column,
+            mapping.country_column,
+            mapping.birth_date_column,
+            *mapping.columns.values(),
+        ]
+        for column in needed:
+            _column(self.table, column)
+        self.friends_table: Table | None = None
+        if mapping.friends_table is not None:
+            self.friends_table = _reflect(engine, meta, mapping.friends_table, mapping.schema)
+            _column(self.friends_table, mapping.friends_subject_column)
+            _column(self.friends_table, mapping.friends_friend_column)
+
+    def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
+        mapping = self.mapping
+        wanted = [name for name in dict.fromkeys(fields) if name in mapping.columns]
+        id_col = self.table.c[mapping.id_column]
+        columns = [self.table.c[mapping.columns[name]] for name in wanted]
+        out: dict[str, Record] = {}
+        for chunk in _chunks(subject_ids):
+            statement = select(id_col, *columns).where(id_col.in_(chunk))
+            for row in self._rows(statement):
+                record = {
+                    name: self._value(mapping.columns[name], row[index + 1])
+                    for index, name in enumerate(wanted)
+                }
+                out[str(row[0])] = record
+        if "friends" in fields and "friends" not in mapping.columns:
+            for subject_id in out:
+                out[subject_id]["friends"] = self.friends(subject_id)
+        return out
+
+    def friends(self, subject_id: str) -> list[str]:
+        if self.friends_table is None:
+            return []
+        mapping = self.mapping
+        subject_col = self.friends_table.c[mapping.friends_subject_column]
+        friend_col = self.friends_table.c[mapping.friends_friend_column]
+        statement = select(friend_col).where(subject_col == subject_id).order_by(friend_col)
+        return [str(row[0]) for row in self._rows(statement)]
+
+    def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
+        mapping = self.mapping
+        id_col = self.table.c[mapping.id_column]
+        country_col = self.table.c[mapping.country_column]
+        birth_col = self.table.c[mapping.birth_date_column]
+        out: dict[str, SubjectView] = {}
+        for chunk in _chunks(subject_ids):
+            statement = select(id_col, country_col, birth_col).where(id_col.in_(chunk))
+            for ident, country, birth in self._rows(statement):
+                out[str(ident)] = SubjectView(
+                    id=str(ident),
+                    country=str(country).upper() if country else None,
+                    birth_date=_as_date(birth),
+                )
+        return out
+
+    def _rows(self, statement: Any) -> list[Any]:
+        try:
+            with self.engine.connect() as connection:
+                return list(connection.execute(statement))
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(
+                f"source table {self.mapping.table!r} cannot be read ({type(exc).__name__})"
+            ) from exc
+
+    def _value(self, column: str, value: Any) -> Any:
+        if column in self.mapping.json_columns and isinstance(value, str | bytes):
+            return json.loads(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+
+def _reflect(engine: Engine, meta: MetaData, name: str, schema: str | None) -> Table:
+    try:
+        return Table(name, meta, autoload_with=engine, schema=schema)
+    except NoSuchTableError:
+        raise InvalidInput(f"source table {name!r} does not exist") from None
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(
+            f"source table {name!r} cannot be inspected ({type(exc).__name__})"
+        ) from exc
+
+
+def _column(table: Table, name: str) -> Column[Any]:
+    try:
+        return table.c[name]
+    except KeyError:
+        raise InvalidInput(f"source table {table.name!r} has no column {name!r}") from None
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(str(i) for i in ids))
+    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]

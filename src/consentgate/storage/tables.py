@@ -1,0 +1,137 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations (``migrations/``) create it;
+a test holds the two to the same shape. Times are integer microseconds since the epoch (UTC),
+the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "app_events",
+    "apps",
+    "consent_events",
+    "consents",
+    "metadata",
+    "platform_subjects",
+    "settings",
+    "signing_keys",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("developer", JSON, nullable=False),
+    Column("purposes", JSON, nullable=False),
+    Column("fields_requested", JSON, nullable=False),
+    Column("fields_approved", JSON, nullable=False),
+    Column("retention_days", Integer, nullable=False),
+    Column("privacy_policy_url", String(2000), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", Text, nullable=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret_hash", String(255), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+app_events = Table(
+    "app_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("app_id", String(64), ForeignKey("apps.id"), nullable=False, index=True),
+    Column("event", String(32), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("subject_id", String(128), nullable=False),
+    Column("app_id", String(64), ForeignKey("apps.id"), nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("explicit", Boolean, nullable=False),
+    Column("parental_consent", JSON, nullable=True),
+    Column("notice_version", String(64), nullable=False),
+    Column("granted_us", BigInteger, nullable=False),
+    Column("renewed_us", BigInteger, nullable=True),
+    Column("expires_us", BigInteger, nullable=False),
+    Column("withdrawn_us", BigInteger, nullable=True),
+    Column("receipt", Text, nullable=False),
+    Index("ix_consents_subject_id_app_id", "subject_id", "app_id"),
+    Index("ix_consents_app_id", "app_id"),
+)
+
+consent_events = Table(
+    "consent_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("consent_id", String(64), ForeignKey("consents.id"), nullable=False, index=True),
+    Column("event", String(16), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=True),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("use", String(32), nullable=False, index=True),
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+platform_subjects = Table(
+    "platform_subjects",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("birthday", Date, nullable=False),
+    Column("gender", String(32), nullable=False),
+    Column("current_city", String(100), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("relationship_status", String(32), nullable=False),
+    Column("page_likes", JSON, nullable=False),
+    Column("posts", JSON, nullable=False),
+    Column("political_views", String(64), nullable=False),
+    Column("religion", String(64), nullable=False),
+    Column("messages", JSON, nullable=False),
+    # the subject's friends as little-endian uint32 platform ids (an adjacency list)
+    Column("friend_ids", LargeBinary, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Helpers for integrators' and our own tests: the Cedar oracle for the decision rule."""
