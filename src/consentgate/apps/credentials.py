@@ -1,0 +1,36 @@
+"""App credentials: random client ids and secrets; secrets stored only as argon2 hashes."""
+
+from __future__ import annotations
+
+import secrets
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+__all__ = ["hash_secret", "new_app_id", "new_client_id", "new_client_secret", "verify_secret"]
+
+_hasher = PasswordHash((Argon2Hasher(),))
+
+
+def new_app_id() -> str:
+    return "app_" + secrets.token_urlsafe(12)
+
+
+def new_client_id() -> str:
+    return "cg_" + secrets.token_urlsafe(18)
+
+
+def new_client_secret() -> str:
+    """A 256-bit secret, shown once to the operator and never stored in clear."""
+    return "cgs_" + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(secret: str, stored_hash: str) -> bool:
+    try:
+        return _hasher.verify(secret, stored_hash)
+    except Exception:  # noqa: BLE001 — a malformed stored hash never authenticates
+        return False

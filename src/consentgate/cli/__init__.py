@@ -1,0 +1,76 @@
+"""The ``consentgate`` command line: parse, call the library, render."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+
+from consentgate.cli import apps, consents, platform
+from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
+from consentgate.gateway import evaluate_access
+from consentgate.runtime import open_runtime
+from consentgate.storage import schema_revision
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    cls=CommandGroup,
+    help="consentgate: per-field, own-consent release of personal data to third-party apps.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(apps.app, name="apps")
+app.add_typer(consents.app, name="consents")
+app.add_typer(platform.app, name="platform")
+
+
+@app.command()
+def init(as_json: Annotated[bool, JsonOption] = False) -> None:
+    """Create or migrate the database and the receipt signing key."""
+    runtime = open_runtime()
+    record = {
+        "database": make_url(runtime.settings.database_url).render_as_string(hide_password=True),
+        "schema_revision": schema_revision(runtime.engine),
+        "catalog_version": runtime.catalog.version,
+        "fields": len(runtime.catalog.fields),
+        "purposes": list(runtime.catalog.purposes),
+        "receipt_key": runtime.signer.kid,
+    }
+    print_record(record, as_json=as_json, title="consentgate initialised")
+
+
+@app.command()
+def decide(
+    app_id: Annotated[str, typer.Option("--app", help="The app id.")],
+    subject: Annotated[str, typer.Option(help="The platform subject id.")],
+    purpose: Annotated[str, typer.Option(help="The purpose of the read.")],
+    fields: Annotated[str, typer.Option(help="Comma-separated field names.")],
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Show what a read would release now, and why each other field is withheld."""
+    runtime = open_runtime()
+    decision = evaluate_access(
+        runtime.engine,
+        catalog=runtime.catalog,
+        source=runtime.source,
+        app_id=app_id,
+        subject_id=subject,
+        purpose=purpose,
+        fields=[f.strip() for f in fields.split(",") if f.strip()],
+    )
+    record = {
+        "allowed": list(decision.allowed),
+        "withheld": {k: v.value for k, v in decision.withheld.items()},
+        "reason": None if decision.reason is None else decision.reason.value,
+    }
+    if as_json:
+        print_json(record)
+    else:
+        print_record(record, as_json=False, title="decision")
+
+
+def main() -> None:
+    app()

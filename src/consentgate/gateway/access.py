@@ -1,0 +1,56 @@
+"""Load the state one read depends on, then decide — failing closed on any error (I3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from consentgate.apps.registry import load_app_view
+from consentgate.catalog import Catalog
+from consentgate.clock import utc_now
+from consentgate.consent.grants import live_consents_for
+from consentgate.policy import Decision, Reason, decide
+from consentgate.sources.base import Source
+
+__all__ = ["evaluate_access"]
+
+
+def evaluate_access(
+    engine: Engine,
+    *,
+    catalog: Catalog,
+    source: Source,
+    app_id: str,
+    subject_id: str,
+    purpose: str,
+    fields: Sequence[str],
+    now: datetime | None = None,
+) -> Decision:
+    """The decision for one read of ``fields`` of ``subject_id`` by ``app_id``, at ``now``.
+
+    Unknown field or purpose names raise ``UnknownField`` / ``UnknownPurpose``; every other
+    failure (storage, source) withholds every field with ``DECISION_ERROR``.
+    """
+    catalog.require_purpose(purpose)
+    requested = catalog.require_fields(fields)
+    moment = now or utc_now()
+    try:
+        with engine.connect() as connection:
+            app = load_app_view(connection, app_id, catalog)
+            consents = live_consents_for(
+                connection, subject_id=subject_id, app_id=app_id, catalog=catalog
+            )
+        subject = source.attributes([subject_id]).get(subject_id)
+    except Exception:  # noqa: BLE001 — I3: the decision path fails closed
+        return Decision((), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR)
+    return decide(
+        app=app,
+        subject=subject,
+        consents=consents,
+        purpose=purpose,
+        fields=requested,
+        catalog=catalog,
+        now=moment,
+    )

@@ -1,0 +1,51 @@
+"""Everything a command or request needs, opened once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from consentgate.catalog import Catalog, default_catalog, load_catalog
+from consentgate.consent.grants import ConsentPolicy
+from consentgate.consent.receipts import ReceiptSigner
+from consentgate.settings import Settings
+from consentgate.sources.synthetic import PlatformSource
+from consentgate.storage.engine import make_engine, migrate
+
+__all__ = ["Runtime", "open_runtime"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    catalog: Catalog
+    source: PlatformSource
+    signer: ReceiptSigner
+    consent_policy: ConsentPolicy
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings | None = None) -> Runtime:
+    """Open the database (migrating it to the current schema), the catalog, the demo
+    platform source and the receipt key."""
+    settings = settings or Settings()
+    catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        catalog=catalog,
+        source=PlatformSource(engine, catalog=catalog),
+        signer=ReceiptSigner.load_or_create(engine),
+        consent_policy=ConsentPolicy(
+            ttl_days=settings.consent_ttl_days,
+            controller_name=settings.controller_name,
+            controller_email=settings.controller_email,
+            jurisdiction=settings.jurisdiction,
+        ),
+    )
