@@ -136,7 +136,9 @@ class Catalog:
         object.__setattr__(
             self,
             "forbidden_mask",
-            sum(bits[name] for name, spec in self.fields.items() if spec.forbidden_to_third_parties),
+            sum(
+                bits[name] for name, spec in self.fields.items() if spec.forbidden_to_third_parties
+            ),
         )
 
     def age_of_consent(self, country: str | None) -> int:

@@ -150,11 +150,11 @@ def _decide(
     for name in requested:
         bits[name]  # noqa: B018 — an unknown field is an error, never a release
 
-    if app is None or app.status in (AppStatus.PENDING, AppStatus.REJECTED):
+    if app is None:
         return _deny_all(requested, Reason.APP_NOT_APPROVED)
-    if app.status is AppStatus.SUSPENDED:
+    if app.status == AppStatus.SUSPENDED:
         return _deny_all(requested, Reason.APP_SUSPENDED)
-    if app.status is not AppStatus.APPROVED:
+    if app.status != AppStatus.APPROVED:  # pending, rejected, or anything unexpected
         return _deny_all(requested, Reason.APP_NOT_APPROVED)
     if purpose not in app.purposes:
         return _deny_all(requested, Reason.PURPOSE_NOT_DECLARED)

@@ -72,7 +72,9 @@ class AppRegistration(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     developer: Developer
     purposes: Annotated[list[str], Field(min_length=1, max_length=20)]
-    fields: Annotated[dict[str, Annotated[str, Field(min_length=1, max_length=2000)]], Field(min_length=1)]
+    fields: Annotated[
+        dict[str, Annotated[str, Field(min_length=1, max_length=2000)]], Field(min_length=1)
+    ]
     retention_days: Annotated[int, Field(ge=1, le=3650)]
     privacy_policy_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
 
@@ -157,8 +159,9 @@ def register_app(
             )
     moment = to_micros(now or utc_now())
     secret = new_client_secret()
-    row = {
-        "id": new_app_id(),
+    app_id = new_app_id()
+    row: dict[str, Any] = {
+        "id": app_id,
         "name": reg.name,
         "developer": reg.developer.model_dump(),
         "purposes": list(dict.fromkeys(reg.purposes)),
@@ -175,7 +178,7 @@ def register_app(
     }
     with engine.begin() as connection:
         connection.execute(insert(apps), [row])
-        _event(connection, row["id"], "registered", {}, moment)
+        _event(connection, app_id, "registered", {}, moment)
     return RegisteredApp(app=_from_row(row), client_secret=secret)
 
 
@@ -213,7 +216,9 @@ def load_app_view(connection: Connection, app_id: str, catalog: Catalog) -> AppV
 def authenticate_client(engine: Engine, client_id: str, client_secret: str) -> App | None:
     """The app whose credentials these are, or None (no hint which half was wrong)."""
     with engine.connect() as connection:
-        row = connection.execute(select(apps).where(apps.c.client_id == client_id)).mappings().first()
+        row = (
+            connection.execute(select(apps).where(apps.c.client_id == client_id)).mappings().first()
+        )
     if row is None or not verify_secret(client_secret, row["client_secret_hash"]):
         return None
     return _from_row(row)
@@ -236,7 +241,8 @@ def approve_app(
         for name in approved:
             if name not in app.fields_requested:
                 raise InvalidInput(
-                    f"field {name!r} was not requested by app {app_id!r}: approve only requested fields"
+                    f"field {name!r} was not requested by app {app_id!r}: "
+                    "approve only requested fields"
                 )
     if not approved:
         raise InvalidInput("approve at least one field, or reject the app")
@@ -371,7 +377,7 @@ def _parse_registration(registration: AppRegistration | Mapping[str, Any]) -> Ap
         raise InvalidInput(f"invalid app registration: {where}: {error['msg']}") from None
 
 
-def _from_row(row: Mapping[str, Any]) -> App:
+def _from_row(row: Mapping[Any, Any]) -> App:
     return App(
         id=row["id"],
         name=row["name"],

@@ -29,7 +29,9 @@ def _field_justifications(values: list[str]) -> dict[str, str]:
     for value in values:
         name, sep, justification = value.partition("=")
         if not sep or not name.strip() or not justification.strip():
-            raise typer.BadParameter(f"expected NAME=JUSTIFICATION, got {value!r}", param_hint="--field")
+            raise typer.BadParameter(
+                f"expected NAME=JUSTIFICATION, got {value!r}", param_hint="--field"
+            )
         fields[name.strip()] = justification.strip()
     return fields
 

@@ -23,7 +23,7 @@ _console = Console()
 class CommandGroup(TyperGroup):
     """Maps a ``ConsentGateError`` at the CLI edge to one stderr line and exit code 1."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer types it with its private vendored click
         try:
             return super().invoke(ctx)
         except ConsentGateError as exc:

@@ -18,10 +18,16 @@ def generate(
     subjects: Annotated[int, typer.Option(help="How many subjects.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same platform.")] = 1,
     replace: Annotated[bool, typer.Option(help="Rebuild an existing platform.")] = False,
+    if_missing: Annotated[
+        bool, typer.Option(help="Do nothing when the platform already exists.")
+    ] = False,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Generate the demo platform into the database (deterministic per seed)."""
     runtime = open_runtime()
+    if if_missing and platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
+        typer.echo("the demo platform already exists; leaving it as it is", err=True)
+        return
     stats = generate_platform(
         runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog, replace=replace
     )

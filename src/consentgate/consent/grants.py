@@ -170,9 +170,7 @@ def grant_consent(
         expires=expires,
     )
     purpose_spec = catalog.purposes[grant.purpose]
-    special = [
-        str(catalog.fields[f].special_category) for f in fields if catalog.fields[f].special
-    ]
+    special = [str(catalog.fields[f].special_category) for f in fields if catalog.fields[f].special]
     receipt = signer.sign(
         kantara_receipt(
             consent_id=consent_id,
@@ -380,7 +378,9 @@ def _check_grantable(
 
 
 _REFUSALS = {
-    Reason.APP_NOT_APPROVED: "app {app} is not approved: consent can be given once it passes review",
+    Reason.APP_NOT_APPROVED: (
+        "app {app} is not approved: consent can be given once it passes review"
+    ),
     Reason.APP_SUSPENDED: "app {app} is suspended: no new consent can be given to it",
     Reason.PURPOSE_NOT_DECLARED: "app {app} did not declare purpose {purpose!r}",
     Reason.FIELD_FORBIDDEN: "field {field!r} is never released to third-party apps",
@@ -400,7 +400,7 @@ def _refusal_message(reason: Reason, app_id: str, purpose: str, field: str) -> s
     return template.format(app=repr(app_id), purpose=purpose, field=field, reason=reason.value)
 
 
-def _own(connection: Connection, subject_id: str, consent_id: str) -> Mapping[str, Any]:
+def _own(connection: Connection, subject_id: str, consent_id: str) -> Mapping[Any, Any]:
     row = (
         connection.execute(
             select(consents).where(consents.c.id == consent_id, consents.c.subject_id == subject_id)
@@ -433,7 +433,7 @@ def _parse_grant(request: GrantRequest | Mapping[str, Any]) -> GrantRequest:
         raise InvalidInput(f"invalid consent grant: {where}: {error['msg']}") from None
 
 
-def _from_row(row: Mapping[str, Any]) -> Consent:
+def _from_row(row: Mapping[Any, Any]) -> Consent:
     return Consent(
         id=row["id"],
         subject_id=row["subject_id"],

@@ -44,7 +44,9 @@ def evaluate_access(
             )
         subject = source.attributes([subject_id]).get(subject_id)
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
-        return Decision((), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR)
+        return Decision(
+            (), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR
+        )
     return decide(
         app=app,
         subject=subject,

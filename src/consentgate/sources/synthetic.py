@@ -1,6 +1,6 @@
 """The demo platform: a seeded, deterministic social network stored in ``platform_subjects``.
 
-Subject ids are ``"1"``..``"N"``. Friendships come from a Chung–Lu random graph over
+Subject ids are ``"1"``..``"N"``. Friendships come from a Chung-Lu random graph over
 Pareto-distributed weights (heavy-tailed, mean degree in the low hundreds); each subject's
 friends are stored as a packed little-endian uint32 array, so 100,000 subjects with about
 15 million friend entries build in seconds. Countries are EU-heavy and about 5% of subjects
@@ -62,16 +62,91 @@ COUNTRIES: dict[str, tuple[float, tuple[str, ...]]] = {
     "AU": (2, ("Sydney", "Melbourne")),
     "BR": (2.5, ("Sao Paulo", "Rio de Janeiro")),
 }
-FIRST_NAMES = (
-    "Anna Ben Chloe David Elena Felix Greta Hugo Ines Jonas Klara Luca Maria Noah Olga Paul "
-    "Quinn Rosa Sami Tara Umar Vera Wim Xenia Yusuf Zoe Aino Bram Cleo Dario Emil Fatima "
-    "Goran Hana Ivan Julia Karim Lena Milan Nora Oskar Pia Rafael Sofia Tomas Ulla Viktor"
-).split()
-LAST_NAMES = (
-    "Novak Meyer Rossi Garcia Kowalski Jansen Popescu Peeters Andersson Gruber Murphy "
-    "Silva Dvorak Papadopoulos Nagy Hansen Virtanen Smith Johnson Tremblay Brown Santos "
-    "Schmidt Martin Bianchi Lopez Nowak Visser Ionescu Dubois Berg Huber Byrne Costa"
-).split()
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Chloe",
+    "David",
+    "Elena",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Klara",
+    "Luca",
+    "Maria",
+    "Noah",
+    "Olga",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Xenia",
+    "Yusuf",
+    "Zoe",
+    "Aino",
+    "Bram",
+    "Cleo",
+    "Dario",
+    "Emil",
+    "Fatima",
+    "Goran",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Karim",
+    "Lena",
+    "Milan",
+    "Nora",
+    "Oskar",
+    "Pia",
+    "Rafael",
+    "Sofia",
+    "Tomas",
+    "Ulla",
+    "Viktor",
+]
+LAST_NAMES = [
+    "Novak",
+    "Meyer",
+    "Rossi",
+    "Garcia",
+    "Kowalski",
+    "Jansen",
+    "Popescu",
+    "Peeters",
+    "Andersson",
+    "Gruber",
+    "Murphy",
+    "Silva",
+    "Dvorak",
+    "Papadopoulos",
+    "Nagy",
+    "Hansen",
+    "Virtanen",
+    "Smith",
+    "Johnson",
+    "Tremblay",
+    "Brown",
+    "Santos",
+    "Schmidt",
+    "Martin",
+    "Bianchi",
+    "Lopez",
+    "Nowak",
+    "Visser",
+    "Ionescu",
+    "Dubois",
+    "Berg",
+    "Huber",
+    "Byrne",
+    "Costa",
+]
 GENDERS = ("female", "male", "non-binary", "undisclosed")
 RELATIONSHIP = ("single", "in a relationship", "engaged", "married", "complicated", "undisclosed")
 POLITICAL = ("left", "centre-left", "centre", "centre-right", "right", "green", "undisclosed")
@@ -248,7 +323,7 @@ def _age(birthday: date, on: date) -> int:
 def _friendship_graph(
     rng: np.random.Generator, n: int, mean_degree: int
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Chung–Lu graph: each undirected edge picks both ends in proportion to Pareto weights."""
+    """Chung-Lu graph: each undirected edge picks both ends in proportion to Pareto weights."""
     weights = rng.pareto(2.2, size=n) + 1.0
     weights = np.minimum(weights, weights.mean() * 60)
     probabilities = weights / weights.sum()

@@ -62,7 +62,9 @@ apps = Table(
 app_events = Table(
     "app_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("app_id", String(64), ForeignKey("apps.id"), nullable=False, index=True),
     Column("event", String(32), nullable=False),
     Column("detail", JSON, nullable=False),
@@ -92,7 +94,9 @@ consents = Table(
 consent_events = Table(
     "consent_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("consent_id", String(64), ForeignKey("consents.id"), nullable=False, index=True),
     Column("event", String(16), nullable=False),
     Column("at_us", BigInteger, nullable=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, ymd
 from consentgate.policy import AppView, ConsentView, SubjectView
 
-__all__ = ["POLICY_DIR", "CedarOracle", "Population"]
+__all__ = ["POLICY_DIR", "CedarOracle", "CedarRead", "Population"]
 
 POLICY_DIR = Path(__file__).resolve().parents[3] / "policies"
 
@@ -47,13 +48,13 @@ class Population:
         entities: list[dict[str, Any]] = []
         countries: set[str] = set()
         for name, spec in catalog.fields.items():
-            attrs = {"special": spec.special, "forbidden": spec.forbidden_to_third_parties}
-            entities.append(_entity("Field", name, attrs))
+            field_attrs = {"special": spec.special, "forbidden": spec.forbidden_to_third_parties}
+            entities.append(_entity("Field", name, field_attrs))
         for purpose_id, purpose in catalog.purposes.items():
-            attrs = {"explicit_required": purpose.explicit_required}
-            entities.append(_entity("Purpose", purpose_id, attrs))
+            purpose_attrs = {"explicit_required": purpose.explicit_required}
+            entities.append(_entity("Purpose", purpose_id, purpose_attrs))
         for app in apps:
-            attrs = {
+            attrs: dict[str, Any] = {
                 "status": str(app.status),
                 "purposes": [_ref("Purpose", p) for p in sorted(app.purposes)],
                 "approved_fields": [_ref("Field", f) for f in catalog.names(app.approved_mask)],
@@ -117,8 +118,9 @@ class CedarOracle:
             "today": ymd(now.date()),
         }
         out: list[tuple[str, dict[str, Any]]] = []
+        candidates: list[str | None] = list(consent_ids) or [None]
         for name in dict.fromkeys(fields):
-            for consent_id in consent_ids or [None]:
+            for consent_id in candidates:
                 ctx = dict(context)
                 if consent_id is not None:
                     ctx["consent"] = _ref("Consent", consent_id)
@@ -142,17 +144,43 @@ class CedarOracle:
         fields: Sequence[str],
         now: datetime,
     ) -> list[str]:
-        """The fields Cedar releases, in request order."""
-        pairs = self.requests(
-            app_id=app_id,
-            subject_id=subject_id,
-            consent_ids=consent_ids,
-            purpose=purpose,
-            fields=fields,
-            now=now,
-        )
-        results = cedarpy.is_authorized_batch(
-            [request for _, request in pairs], self.policies, population.entities
-        )
-        granted = {name for (name, _), result in zip(pairs, results, strict=True) if result.allowed}
-        return [name for name in dict.fromkeys(fields) if name in granted]
+        """The fields Cedar releases for one read, in request order."""
+        read = CedarRead(app_id, subject_id, tuple(consent_ids), purpose, tuple(fields), now)
+        return self.allowed_many(population, [read])[0]
+
+    def allowed_many(self, population: Population, reads: Sequence[CedarRead]) -> list[list[str]]:
+        """The fields Cedar releases for each read (one engine call for all of them)."""
+        owners: list[tuple[int, str]] = []
+        requests: list[dict[str, Any]] = []
+        for index, read in enumerate(reads):
+            for name, request in self.requests(
+                app_id=read.app_id,
+                subject_id=read.subject_id,
+                consent_ids=read.consent_ids,
+                purpose=read.purpose,
+                fields=read.fields,
+                now=read.now,
+            ):
+                owners.append((index, name))
+                requests.append(request)
+        results = cedarpy.is_authorized_batch(requests, self.policies, population.entities)
+        granted: list[set[str]] = [set() for _ in reads]
+        for (index, name), result in zip(owners, results, strict=True):
+            if result.allowed:
+                granted[index].add(name)
+        return [
+            [name for name in dict.fromkeys(read.fields) if name in granted[index]]
+            for index, read in enumerate(reads)
+        ]
+
+
+@dataclass(frozen=True)
+class CedarRead:
+    """One read to put to the Cedar oracle."""
+
+    app_id: str
+    subject_id: str
+    consent_ids: tuple[str, ...]
+    purpose: str
+    fields: tuple[str, ...]
+    now: datetime

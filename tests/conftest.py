@@ -1,0 +1,157 @@
+"""Shared fixtures. Storage tests run on SQLite and PostgreSQL: under ``CI=true`` the
+PostgreSQL ones must connect (a failure is a failure, never a skip); elsewhere they run when
+a server answers. Each run works in its own PostgreSQL schema, dropped at the end."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from consentgate.apps import approve_app, register_app
+from consentgate.catalog import Catalog, default_catalog
+from consentgate.consent import ReceiptSigner
+from consentgate.sources.synthetic import PlatformSource, generate_platform
+from consentgate.storage import make_engine, migrate
+
+POSTGRES_URL = os.environ.get(
+    "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+PLATFORM_SUBJECTS = 400
+PLATFORM_SEED = 11
+
+
+def _postgres_available() -> str | None:
+    """None when reachable, else why not."""
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except OperationalError as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections live in a schema of their own, dropped after the run."""
+    problem = _postgres_available()
+    if problem is not None:
+        if UNDER_CI:
+            pytest.fail(f"{problem} (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(problem)
+    schema = f"cg_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'consentgate.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, catalog: Catalog) -> Iterator[Engine]:
+    """A migrated database holding a small demo platform (shared by the session's tests;
+    tests create their own apps, so they never see each other's state)."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    generate_platform(
+        engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=catalog, replace=True
+    )
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def source(engine: Engine, catalog: Catalog) -> PlatformSource:
+    return PlatformSource(engine, catalog=catalog)
+
+
+@pytest.fixture(scope="session")
+def signer(engine: Engine) -> ReceiptSigner:
+    return ReceiptSigner.load_or_create(engine)
+
+
+@pytest.fixture(scope="session")
+def adult_id(source: PlatformSource, catalog: Catalog) -> str:
+    """A demo subject old enough to consent alone, with a known birth date."""
+    return _subjects_by_age(source, catalog, minor=False)[0]
+
+
+@pytest.fixture(scope="session")
+def minor_id(source: PlatformSource, catalog: Catalog) -> str:
+    """A demo subject under their country's age of digital consent at NOW."""
+    return _subjects_by_age(source, catalog, minor=True)[0]
+
+
+def _subjects_by_age(source: PlatformSource, catalog: Catalog, *, minor: bool) -> list[str]:
+    ids = [str(i) for i in range(1, PLATFORM_SUBJECTS + 1)]
+    found = []
+    for subject in source.attributes(ids).values():
+        assert subject.birth_date is not None
+        age = (
+            NOW.year
+            - subject.birth_date.year
+            - ((NOW.month, NOW.day) < (subject.birth_date.month, subject.birth_date.day))
+        )
+        if (age < catalog.age_of_consent(subject.country)) == minor:
+            found.append(subject.id)
+    assert found, "the demo platform should hold both adults and minors"
+    return found
+
+
+REGISTRATION: dict[str, Any] = {
+    "name": "Personality Quiz",
+    "developer": {"name": "Global Science Research", "email": "dev@gsr.example", "country": "GB"},
+    "purposes": ["academic_research", "analytics"],
+    "fields": {
+        "name": "greet the user",
+        "birthday": "age band of the result",
+        "current_city": "regional statistics",
+        "page_likes": "personality model input",
+        "political_views": "research question",
+        "religion": "research question",
+    },
+    "retention_days": 30,
+    "privacy_policy_url": "https://quiz.example/privacy",
+}
+
+
+@pytest.fixture
+def approved_app_id(engine: Engine, catalog: Catalog) -> str:
+    """A freshly registered app, approved for all it requested."""
+    registered = register_app(engine, catalog, REGISTRATION, now=NOW)
+    approve_app(engine, catalog, registered.app.id, now=NOW)
+    return registered.app.id
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
