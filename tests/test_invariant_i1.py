@@ -142,7 +142,7 @@ def machine_for(world: World) -> Callable[[], RuleBasedStateMachine]:
                     "name": "model app",
                     "developer": {"name": "dev", "email": "d@x.example", "country": "DE"},
                     "purposes": sorted(purposes),
-                    "fields": {f: "needed" for f in fields},
+                    "fields": dict.fromkeys(fields, "needed"),
                     "retention_days": 30,
                     "privacy_policy_url": "https://x.example/p",
                 },

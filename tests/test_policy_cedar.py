@@ -99,7 +99,7 @@ def _reads(
     subjects: list[SubjectView],
     consents: list[ConsentView],
     count: int,
-) -> list[Read]:
+) -> list[CedarRead]:
     instants = [to_micros(T0)]
     for c in consents:
         for moment in (c.granted_us, c.expires_us, c.withdrawn_us):

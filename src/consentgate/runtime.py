@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from consentgate.catalog import Catalog, default_catalog, load_catalog
 from consentgate.consent.grants import ConsentPolicy
 from consentgate.consent.receipts import ReceiptSigner
+from consentgate.errors import InvalidInput
 from consentgate.settings import Settings
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.engine import make_engine, migrate
@@ -32,7 +34,13 @@ class Runtime:
 def open_runtime(settings: Settings | None = None) -> Runtime:
     """Open the database (migrating it to the current schema), the catalog, the demo
     platform source and the receipt key."""
-    settings = settings or Settings()
+    if settings is None:
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            name = "CONSENTGATE_" + "_".join(str(p) for p in error["loc"]).upper()
+            raise InvalidInput(f"setting {name}: {error['msg']}") from None
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
     engine = make_engine(settings.database_url)
     migrate(engine)

@@ -9,9 +9,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from consentgate.errors import StorageUnavailable
+from consentgate.errors import InvalidInput, StorageUnavailable
 
 __all__ = ["MIGRATIONS_DIR", "is_sqlite", "make_engine", "migrate", "schema_revision"]
 
@@ -25,7 +25,13 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite files get WAL, ``synchronous=FULL`` (durable commits),
     foreign keys and a busy timeout; the parent directory is created when missing."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(
+            "the database URL is not a URL: use sqlite:///path.db or "
+            "postgresql+psycopg://user@host/db (CONSENTGATE_DATABASE_URL)"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -1,0 +1,5 @@
+"""``python -m consentgate`` runs the command line."""
+
+from consentgate.cli import main
+
+main()
