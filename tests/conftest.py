@@ -7,19 +7,28 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from consentgate.api import Services, create_app
+from consentgate.api.tokens import mint_subject_token
 from consentgate.apps import approve_app, register_app
 from consentgate.catalog import Catalog, default_catalog
 from consentgate.consent import ReceiptSigner
+from consentgate.operators import Role, create_operator_key
+from consentgate.runtime import Runtime, open_runtime
+from consentgate.settings import Settings
+from consentgate.sim.server import serve_in_background
 from consentgate.sources.synthetic import PlatformSource, generate_platform
 from consentgate.storage import make_engine, migrate
+from consentgate.storage.tables import disclosures
 
 POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -155,3 +164,88 @@ def approved_app_id(engine: Engine, catalog: Catalog) -> str:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+# --- a real consentgate server over HTTP (uvicorn on a free local port) -------------------
+
+SUBJECT_SECRET = b"test-subject-token-secret-0123456789abcdef"
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    admin_key: str
+    runtime: Runtime
+    services: Services
+
+    def subject_headers(self, subject_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_subject_token(subject_id, SUBJECT_SECRET)}"}
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_key}"}
+
+    def disclosure_count(self) -> int:
+        with self.runtime.engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(disclosures)).scalar_one()
+            )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("server")
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{folder / 'gateway.db'}"))
+    generate_platform(
+        runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
+    )
+    admin = create_operator_key(runtime.engine, role=Role.ADMIN, label="tests")
+    app = create_app(runtime, subject_secret=SUBJECT_SECRET)
+    with serve_in_background(app) as base_url:
+        yield LiveServer(base_url, admin, runtime, app.state.services)
+
+
+@pytest.fixture
+def http(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+        yield client
+
+
+@dataclass
+class LiveApp:
+    id: str
+    client_id: str
+    client_secret: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_live_app(
+    http: httpx.Client, server: LiveServer, *, fields: list[str] | None = None
+) -> LiveApp:
+    body = dict(REGISTRATION)
+    if fields is not None:
+        body["fields"] = {f: "needed" for f in fields}
+    created = http.post("/v1/apps", json=body, headers=server.operator_headers)
+    assert created.status_code == 201, created.text
+    app = created.json()
+    approved = http.post(f"/v1/apps/{app['id']}/approve", headers=server.operator_headers)
+    assert approved.status_code == 200, approved.text
+    token = http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+        },
+    )
+    assert token.status_code == 200, token.text
+    return LiveApp(app["id"], app["client_id"], app["client_secret"], token.json()["access_token"])
+
+
+@pytest.fixture
+def live_app(http: httpx.Client, live_server: LiveServer) -> LiveApp:
+    return make_live_app(http, live_server, fields=[*REGISTRATION["fields"], "friends"])

@@ -18,8 +18,14 @@ field names, never personal-data values.
     ├── Conflict                     CONFLICT           409
     │   └── InvalidTransition        INVALID_TRANSITION 409  (app review / consent lifecycle)
     ├── GrantRefused                 <decision reason>  403  (a grant that could never be valid)
+    ├── AccessDenied                 <decision reason>  403  (a read that may release nothing)
     ├── AlreadyExists                ALREADY_EXISTS     409
-    └── StorageUnavailable           STORAGE_UNAVAILABLE 503
+    ├── Unauthenticated              UNAUTHENTICATED    401  (no or unreadable credentials)
+    ├── InvalidToken                 INVALID_TOKEN      401  (bad signature, expired, wrong kind)
+    ├── Forbidden                    FORBIDDEN          403  (the role lacks the right)
+    ├── BodyTooLarge                 BODY_TOO_LARGE     413
+    ├── StorageUnavailable           STORAGE_UNAVAILABLE 503
+    └── LedgerUnavailable            LEDGER_UNAVAILABLE 503  (a disclosure could not be recorded)
 """
 
 from __future__ import annotations
@@ -27,18 +33,24 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AccessDenied",
     "AlreadyExists",
     "AppNotFound",
+    "BodyTooLarge",
     "CatalogInvalid",
     "Conflict",
     "ConsentGateError",
     "ConsentNotFound",
+    "Forbidden",
     "GrantRefused",
     "InvalidInput",
+    "InvalidToken",
     "InvalidTransition",
+    "LedgerUnavailable",
     "NotFound",
     "StorageUnavailable",
     "SubjectNotFound",
+    "Unauthenticated",
     "UnknownField",
     "UnknownPurpose",
 ]
@@ -144,4 +156,45 @@ class GrantRefused(ConsentGateError):
 
 class StorageUnavailable(ConsentGateError):
     code = "STORAGE_UNAVAILABLE"
+    http_status = 503
+
+
+class AccessDenied(ConsentGateError):
+    """Nothing of a read may be released; ``reason`` is the decision's reason code and
+    ``withheld`` the reason for each requested field."""
+
+    http_status = 403
+
+    def __init__(self, reason: str, withheld: dict[str, str], message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.withheld = withheld
+
+    @property
+    def error_code(self) -> str:
+        return self.reason
+
+
+class Unauthenticated(ConsentGateError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class InvalidToken(ConsentGateError):
+    code = "INVALID_TOKEN"
+    http_status = 401
+
+
+class Forbidden(ConsentGateError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class BodyTooLarge(ConsentGateError):
+    code = "BODY_TOO_LARGE"
+    http_status = 413
+
+
+class LedgerUnavailable(ConsentGateError):
+    code = "LEDGER_UNAVAILABLE"
     http_status = 503

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings"]
@@ -31,3 +31,18 @@ class Settings(BaseSettings):
     )
     controller_email: str = "dpo@example.org"
     jurisdiction: str = "EU"
+    subject_token_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 secret of the platform's data-subject JWTs (demo mode makes one).",
+    )
+    admin_key: SecretStr | None = Field(
+        default=None, description="An operator key with the admin role, seeded at start."
+    )
+    app_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    group_commit_max: int = Field(
+        default=256, ge=1, le=10_000, description="Most disclosures committed in one batch."
+    )
+    group_commit_wait_ms: float = Field(
+        default=1.0, ge=0, le=50, description="How long a batch waits for company."
+    )
+    detect: bool = Field(default=True, description="Harvest detection (CONSENTGATE_DETECT).")

@@ -42,6 +42,7 @@ __all__ = [
     "get_consent",
     "grant_consent",
     "list_consents",
+    "live_consents_by_subject",
     "live_consents_for",
     "renew_consent",
     "withdraw_consent",
@@ -314,6 +315,29 @@ def live_consents_for(
         consents.c.withdrawn_us.is_(None),
     )
     return [_from_row(row).view(catalog) for row in connection.execute(statement).mappings()]
+
+
+def live_consents_by_subject(
+    connection: Connection,
+    *,
+    subject_ids: Sequence[str],
+    app_id: str,
+    purpose: str,
+    catalog: Catalog,
+) -> dict[str, list[ConsentView]]:
+    """Not-withdrawn consents of several subjects to one app for one purpose (friends)."""
+    found: dict[str, list[ConsentView]] = {}
+    unique = list(dict.fromkeys(subject_ids))
+    for start in range(0, len(unique), 500):
+        statement = select(consents).where(
+            consents.c.subject_id.in_(unique[start : start + 500]),
+            consents.c.app_id == app_id,
+            consents.c.purpose == purpose,
+            consents.c.withdrawn_us.is_(None),
+        )
+        for row in connection.execute(statement).mappings():
+            found.setdefault(row["subject_id"], []).append(_from_row(row).view(catalog))
+    return found
 
 
 def consent_history(engine: Engine, *, consent_id: str) -> list[ConsentEvent]:

@@ -23,12 +23,14 @@ def evaluate_access(
     catalog: Catalog,
     source: Source,
     app_id: str,
-    subject_id: str,
+    subject_id: str | None,
     purpose: str,
     fields: Sequence[str],
     now: datetime | None = None,
 ) -> Decision:
     """The decision for one read of ``fields`` of ``subject_id`` by ``app_id``, at ``now``.
+    A ``subject_id`` of None (an id that resolved to nobody) is decided as an unknown
+    subject, exactly like a subject who never consented (I6).
 
     Unknown field or purpose names raise ``UnknownField`` / ``UnknownPurpose``; every other
     failure (storage, source) withholds every field with ``DECISION_ERROR``.
@@ -39,10 +41,14 @@ def evaluate_access(
     try:
         with engine.connect() as connection:
             app = load_app_view(connection, app_id, catalog)
-            consents = live_consents_for(
-                connection, subject_id=subject_id, app_id=app_id, catalog=catalog
+            consents = (
+                []
+                if subject_id is None
+                else live_consents_for(
+                    connection, subject_id=subject_id, app_id=app_id, catalog=catalog
+                )
             )
-        subject = source.attributes([subject_id]).get(subject_id)
+        subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
         return Decision(
             (), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR

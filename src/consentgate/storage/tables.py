@@ -25,8 +25,11 @@ __all__ = [
     "apps",
     "consent_events",
     "consents",
+    "disclosures",
     "metadata",
+    "operator_keys",
     "platform_subjects",
+    "server_secrets",
     "settings",
     "signing_keys",
 ]
@@ -138,4 +141,42 @@ platform_subjects = Table(
     Column("messages", JSON, nullable=False),
     # the subject's friends as little-endian uint32 platform ids (an adjacency list)
     Column("friend_ids", LargeBinary, nullable=False),
+)
+
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("secret", LargeBinary, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+operator_keys = Table(
+    "operator_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    # SHA-256 of a 256-bit random key: a slow hash adds nothing for keys of that entropy
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+# Write-ahead record of every disclosure (I2); the ledger issue replaces it with the log.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at_us", BigInteger, nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("subject_id", String(128), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("consent_ids", JSON, nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Index("ix_disclosures_subject_id_seq", "subject_id", "seq"),
+    Index("ix_disclosures_app_id_seq", "app_id", "seq"),
 )

@@ -1,0 +1,95 @@
+"""Dependencies: who is calling (app, data subject, operator with a role), and strict query
+strings (no unknown or repeated parameters)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import select
+
+from consentgate.api.services import Services, services_of
+from consentgate.api.tokens import bearer, subject_from_token
+from consentgate.errors import (
+    AccessDenied,
+    Forbidden,
+    InvalidInput,
+    InvalidToken,
+    NotFound,
+)
+from consentgate.operators import Operator, Role, find_operator
+from consentgate.policy import AppStatus, Reason
+from consentgate.storage.tables import apps
+
+__all__ = [
+    "CurrentApp",
+    "CurrentSubject",
+    "ServicesDep",
+    "operator_with",
+    "strict_query",
+]
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
+
+
+def _current_app(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
+    """The calling app's id, from a live access token of an approved app (I4: a token of an
+    app suspended since it was issued is refused on every call)."""
+    token = bearer(authorization)
+    app_id = services.tokens.app_id(token)
+    with services.runtime.engine.connect() as connection:
+        status = connection.execute(
+            select(apps.c.status).where(apps.c.id == app_id)
+        ).scalar_one_or_none()
+    if status is None:
+        raise InvalidToken("the token's app no longer exists")
+    if status == AppStatus.SUSPENDED:
+        raise AccessDenied(Reason.APP_SUSPENDED.value, {}, "the app is suspended")
+    if status != AppStatus.APPROVED:
+        raise AccessDenied(Reason.APP_NOT_APPROVED.value, {}, "the app is not approved")
+    return app_id
+
+
+def _current_subject(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
+    """The data subject of a platform-issued JWT; a subject the platform does not know is
+    404 ``NOT_FOUND``."""
+    subject_id = subject_from_token(bearer(authorization), services.subject_secret)
+    if not services.runtime.source.attributes([subject_id]):
+        raise NotFound("the platform does not know this subject")
+    return subject_id
+
+
+CurrentApp = Annotated[str, Depends(_current_app)]
+CurrentSubject = Annotated[str, Depends(_current_subject)]
+
+
+def operator_with(*roles: Role) -> Callable[..., Operator]:
+    """A dependency admitting operators whose role is ``admin`` or one of ``roles``."""
+
+    def dependency(services: ServicesDep, authorization: AuthorizationHeader = None) -> Operator:
+        token = bearer(authorization)
+        operator = find_operator(services.runtime.engine, token)
+        if operator is None:
+            raise InvalidToken("not a valid operator key")
+        if operator.role is not Role.ADMIN and operator.role not in roles:
+            raise Forbidden(f"the {operator.role.value} role may not do this")
+        return operator
+
+    return dependency
+
+
+def strict_query(*allowed: str) -> Callable[[Request], None]:
+    """Refuse unknown and repeated query parameters (a typo must not silently widen a read)."""
+
+    def dependency(request: Request) -> None:
+        seen: set[str] = set()
+        for name, _ in request.query_params.multi_items():
+            if name not in allowed:
+                raise InvalidInput(f"unknown query parameter {name!r}")
+            if name in seen:
+                raise InvalidInput(f"query parameter {name!r} is given more than once")
+            seen.add(name)
+
+    return dependency

@@ -1,0 +1,100 @@
+"""Operator endpoints for the app registry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from consentgate.api.deps import ServicesDep, operator_with, strict_query
+from consentgate.apps import (
+    AppRegistration,
+    approve_app,
+    get_app,
+    list_apps,
+    register_app,
+    reinstate_app,
+    reject_app,
+    suspend_app,
+)
+from consentgate.errors import InvalidInput
+from consentgate.operators import Operator, Role
+
+router = APIRouter(prefix="/v1/apps", tags=["apps"])
+
+Reviewer = Annotated[Operator, Depends(operator_with(Role.DPO))]
+Reader = Annotated[Operator, Depends(operator_with(Role.DPO, Role.AUDITOR))]
+
+
+class ApproveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: Annotated[list[str], Field(min_length=1, max_length=64)] | None = None
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class OptionalReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+
+@router.post("", status_code=201, summary="Register an app for review")
+def register(body: AppRegistration, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
+    runtime = services.runtime
+    registered = register_app(runtime.engine, runtime.catalog, body)
+    return registered.app.as_dict() | {"client_secret": registered.client_secret}
+
+
+@router.get("", summary="List apps", dependencies=[Depends(strict_query("cursor", "limit"))])
+def list_(
+    services: ServicesDep,
+    _: Reader,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    after = None
+    if cursor is not None:
+        after = services.sealer.position("apps", cursor)
+        if after is None:
+            raise InvalidInput("the paging cursor is not valid for this list")
+    page = list_apps(services.runtime.engine, after=after, limit=limit + 1)
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = services.sealer.cursor("apps", page[-1].id) if more and page else None
+    return {"data": [a.as_dict() for a in page], "paging": {"next": next_cursor}}
+
+
+@router.get("/{app_id}", summary="One app")
+def show(app_id: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
+    return get_app(services.runtime.engine, app_id).as_dict()
+
+
+@router.post("/{app_id}/approve", summary="Approve all requested fields, or a subset")
+def approve(
+    app_id: str, services: ServicesDep, _: Reviewer, body: ApproveBody | None = None
+) -> dict[str, Any]:
+    runtime = services.runtime
+    fields = body.fields if body is not None else None
+    return approve_app(runtime.engine, runtime.catalog, app_id, fields=fields).as_dict()
+
+
+@router.post("/{app_id}/reject", summary="Reject a pending app")
+def reject(app_id: str, body: ReasonBody, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
+    return reject_app(services.runtime.engine, app_id, reason=body.reason).as_dict()
+
+
+@router.post("/{app_id}/suspend", summary="Suspend an app: its next request is refused")
+def suspend(app_id: str, body: ReasonBody, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
+    return suspend_app(services.runtime.engine, app_id, reason=body.reason).as_dict()
+
+
+@router.post("/{app_id}/reinstate", summary="Reinstate a suspended app")
+def reinstate(
+    app_id: str, services: ServicesDep, _: Reviewer, body: OptionalReasonBody | None = None
+) -> dict[str, Any]:
+    reason = body.reason if body is not None else None
+    return reinstate_app(services.runtime.engine, app_id, reason=reason).as_dict()

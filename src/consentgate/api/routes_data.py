@@ -1,0 +1,154 @@
+"""App endpoints: the protected read path (``/v1/app/subjects``, ``/v1/subjects/...``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from consentgate.api.deps import CurrentApp, ServicesDep, strict_query
+from consentgate.clock import to_micros, utc_now
+from consentgate.errors import InvalidInput
+from consentgate.storage.tables import consents
+
+router = APIRouter(tags=["data (apps)"])
+
+FieldsQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=1000,
+        description="Comma-separated catalog field names",
+        pattern=r"^[a-z0-9_]+(,[a-z0-9_]+)*$",
+    ),
+]
+PurposeQuery = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+SubjectPath = Annotated[str, Path(min_length=1, max_length=256)]
+
+
+def _fields(services: ServicesDep, fields: str) -> list[str]:
+    names = fields.split(",")
+    if len(names) > 64:
+        raise InvalidInput("at most 64 fields per read")
+    return services.runtime.catalog.require_fields(names)
+
+
+@router.get(
+    "/v1/subjects/{subject_id}",
+    summary="Read one subject's record, filtered by their own consent",
+    dependencies=[Depends(strict_query("fields", "purpose"))],
+)
+async def read_subject(
+    request: Request,
+    subject_id: SubjectPath,
+    fields: FieldsQuery,
+    purpose: PurposeQuery,
+    app_id: CurrentApp,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    services.runtime.catalog.require_purpose(purpose)
+    names = _fields(services, fields)
+    prepared = await run_in_threadpool(
+        services.reads.subject,
+        app_id=app_id,
+        scoped_id=subject_id,
+        purpose=purpose,
+        fields=names,
+        request_id=request.scope["state"]["request_id"],
+        now=utc_now(),
+    )
+    await services.recorder.record(prepared.disclosures)  # I2: committed before it leaves
+    return prepared.body
+
+
+@router.get(
+    "/v1/subjects/{subject_id}/friends",
+    summary="The subject's friends who themselves consented to this app, each filtered",
+    dependencies=[Depends(strict_query("fields", "purpose", "cursor", "limit"))],
+)
+async def read_friends(
+    request: Request,
+    subject_id: SubjectPath,
+    fields: FieldsQuery,
+    purpose: PurposeQuery,
+    app_id: CurrentApp,
+    services: ServicesDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    services.runtime.catalog.require_purpose(purpose)
+    names = _fields(services, fields)
+    prepared = await run_in_threadpool(
+        services.reads.friends,
+        app_id=app_id,
+        scoped_id=subject_id,
+        purpose=purpose,
+        fields=names,
+        cursor=cursor,
+        limit=limit,
+        request_id=request.scope["state"]["request_id"],
+        now=utc_now(),
+    )
+    await services.recorder.record(prepared.disclosures)
+    return prepared.body
+
+
+@router.get(
+    "/v1/app/subjects",
+    summary="The subjects with live consent to this app (app-scoped ids)",
+    dependencies=[Depends(strict_query("purpose", "cursor", "limit"))],
+)
+def app_subjects(
+    app_id: CurrentApp,
+    services: ServicesDep,
+    purpose: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    if purpose is not None:
+        services.runtime.catalog.require_purpose(purpose)
+    scope = f"subjects:{app_id}:{purpose or ''}"
+    after = None
+    if cursor is not None:
+        after = services.sealer.position(scope, cursor)
+        if after is None:
+            raise InvalidInput("the paging cursor is not valid for this list")
+    now_us = to_micros(utc_now())
+    live = [
+        consents.c.app_id == app_id,
+        consents.c.withdrawn_us.is_(None),
+        consents.c.granted_us <= now_us,
+        consents.c.expires_us > now_us,
+    ]
+    if purpose is not None:
+        live.append(consents.c.purpose == purpose)
+    ids_query = (
+        select(consents.c.subject_id)
+        .where(*live)
+        .group_by(consents.c.subject_id)
+        .order_by(consents.c.subject_id)
+        .limit(limit + 1)
+    )
+    if after is not None:
+        ids_query = ids_query.where(consents.c.subject_id > after)
+    with services.runtime.engine.connect() as connection:
+        subject_ids = [row[0] for row in connection.execute(ids_query)]
+        more = len(subject_ids) > limit
+        subject_ids = subject_ids[:limit]
+        purposes: dict[str, set[str]] = {s: set() for s in subject_ids}
+        if subject_ids:
+            rows = connection.execute(
+                select(consents.c.subject_id, consents.c.purpose).where(
+                    *live, consents.c.subject_id.in_(subject_ids)
+                )
+            )
+            for subject, consent_purpose in rows:
+                purposes[subject].add(consent_purpose)
+    data = [
+        {"id": services.sealer.scoped_id(app_id, s), "purposes": sorted(purposes[s])}
+        for s in subject_ids
+    ]
+    next_cursor = services.sealer.cursor(scope, subject_ids[-1]) if more and subject_ids else None
+    return {"data": data, "paging": {"next": next_cursor}}

@@ -1,0 +1,57 @@
+"""What the API's handlers share, built once per process from a ``Runtime``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from consentgate.api.tokens import AppTokens
+from consentgate.gateway.read import ReadPath
+from consentgate.gateway.recorder import DisclosureRecorder
+from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.runtime import Runtime
+from consentgate.storage.secrets import server_secret
+
+__all__ = ["Services", "services_of"]
+
+
+@dataclass
+class Services:
+    runtime: Runtime
+    tokens: AppTokens
+    sealer: IdSealer
+    subject_secret: bytes
+    recorder: DisclosureRecorder
+    reads: ReadPath
+
+    @classmethod
+    def build(cls, runtime: Runtime, *, subject_secret: bytes) -> Services:
+        engine = runtime.engine
+        settings = runtime.settings
+        sealer = IdSealer(server_secret(engine, "scoped-ids", size=64))
+        return cls(
+            runtime=runtime,
+            tokens=AppTokens(
+                server_secret(engine, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
+            ),
+            sealer=sealer,
+            subject_secret=subject_secret,
+            recorder=DisclosureRecorder(
+                engine,
+                max_batch=settings.group_commit_max,
+                wait_ms=settings.group_commit_wait_ms,
+            ),
+            reads=ReadPath(
+                engine=engine, catalog=runtime.catalog, source=runtime.source, sealer=sealer
+            ),
+        )
+
+    def close(self) -> None:
+        self.recorder.close()
+        self.runtime.close()
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services

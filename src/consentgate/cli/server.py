@@ -1,0 +1,120 @@
+"""`consentgate serve`, `consentgate demo`, `consentgate subjects token`,
+`consentgate operators create`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from consentgate.api import create_app
+from consentgate.api.tokens import DEMO_SUBJECT_KEY_NAME, mint_subject_token
+from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
+from consentgate.errors import InvalidInput
+from consentgate.logs import configure_logging
+from consentgate.operators import Role, create_operator_key, seed_operator_key
+from consentgate.runtime import Runtime, open_runtime
+from consentgate.sim.replay import run_replay
+from consentgate.sources.synthetic import generate_platform, platform_stats
+from consentgate.storage.secrets import server_secret
+
+subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo platform.")
+operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
+
+
+def subject_secret(runtime: Runtime, *, demo: bool) -> bytes:
+    """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one."""
+    configured = runtime.settings.subject_token_secret
+    if configured is not None:
+        value = configured.get_secret_value().encode()
+        if len(value) < 32:
+            raise InvalidInput("CONSENTGATE_SUBJECT_TOKEN_SECRET must be at least 32 bytes")
+        return value
+    if demo:
+        return server_secret(runtime.engine, DEMO_SUBJECT_KEY_NAME)
+    raise InvalidInput(
+        "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
+        "data-subject tokens), or run with --demo"
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Serve the demo platform, generating it if the database is empty.")
+    ] = False,
+    subjects: Annotated[int, typer.Option(help="Demo platform size.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Demo platform seed.")] = 1,
+) -> None:
+    """Serve the consentgate HTTP API (OpenAPI at /docs)."""
+    configure_logging()
+    runtime = open_runtime()
+    secret = subject_secret(runtime, demo=demo)
+    admin = runtime.settings.admin_key
+    if admin is not None:
+        seed_operator_key(runtime.engine, admin.get_secret_value())
+    if demo:
+        if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
+            typer.echo(f"generating the demo platform ({subjects} subjects, seed {seed})...")
+            generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
+        key = admin.get_secret_value() if admin is not None else None
+        if key is None:
+            key = create_operator_key(runtime.engine, role=Role.ADMIN, label="serve --demo")
+            typer.echo(f"operator key (admin, shown once): {key}")
+        token = mint_subject_token("1", secret)
+        base = f"http://{host}:{port}"
+        typer.echo(
+            "\n".join(
+                [
+                    f"consentgate demo on {base} — OpenAPI at {base}/docs",
+                    "try:",
+                    f"  curl -s {base}/v1/apps -H 'Authorization: Bearer {key}'",
+                    f"  curl -s {base}/v1/me/consents -H 'Authorization: Bearer {token}'",
+                    "  (subject tokens: consentgate subjects token ID)",
+                ]
+            )
+        )
+    app = create_app(runtime, subject_secret=secret)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def demo(
+    subjects: Annotated[int, typer.Option(help="Platform size.")] = 20_000,
+    installs: Annotated[int, typer.Option(help="Quiz installers.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the platform and the installers.")] = 1,
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Replay Cambridge Analytica: Graph API v1.0 semantics vs consentgate over HTTP."""
+    configure_logging(level=logging.WARNING)
+    if installs < 1 or subjects < installs:
+        raise InvalidInput("need 1 <= --installs <= --subjects")
+    result = run_replay(subjects=subjects, installs=installs, seed=seed).as_dict()
+    if as_json:
+        print_json(result)
+    else:
+        print_record(result, as_json=False, title="Cambridge Analytica replay")
+
+
+@subjects_app.command("token")
+def subject_token(
+    subject_id: Annotated[str, typer.Argument(help="The platform subject id.")],
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+) -> None:
+    """Mint a data-subject JWT as the demo platform's identity provider would."""
+    runtime = open_runtime()
+    if not runtime.source.attributes([subject_id]):
+        raise InvalidInput(f"the platform has no subject {subject_id!r}")
+    typer.echo(mint_subject_token(subject_id, subject_secret(runtime, demo=True), ttl_seconds=ttl))
+
+
+@operators_app.command("create")
+def operator_create(
+    role: Annotated[Role, typer.Option(help="admin, dpo or auditor.")],
+    label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
+) -> None:
+    """Create an operator key (printed once; only its digest is stored)."""
+    runtime = open_runtime()
+    typer.echo(create_operator_key(runtime.engine, role=role, label=label))

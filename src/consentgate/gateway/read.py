@@ -1,0 +1,245 @@
+"""The protected read path: resolve the app-scoped id, decide, fetch only what is allowed,
+and hand back the response together with the disclosure rows that must be committed before
+it may leave (the caller records them, then responds — I2).
+
+Everything here is synchronous (database and source I/O); the API runs it in a worker
+thread and awaits the group commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from consentgate.apps.registry import load_app_view
+from consentgate.catalog import Catalog
+from consentgate.clock import to_micros
+from consentgate.consent.grants import live_consents_by_subject
+from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
+from consentgate.gateway.access import evaluate_access
+from consentgate.gateway.recorder import DisclosureRow
+from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.policy import Decision, Reason, decide
+from consentgate.sources.base import Source
+
+__all__ = ["PreparedRead", "ReadPath"]
+
+FRIENDS = "friends"
+
+
+@dataclass(frozen=True)
+class PreparedRead:
+    """A response body and the disclosures it makes (to be recorded before it is sent)."""
+
+    body: dict[str, Any]
+    disclosures: list[DisclosureRow]
+
+
+class ReadPath:
+    def __init__(
+        self, *, engine: Engine, catalog: Catalog, source: Source, sealer: IdSealer
+    ) -> None:
+        self.engine = engine
+        self.catalog = catalog
+        self.source = source
+        self.sealer = sealer
+
+    def subject(
+        self,
+        *,
+        app_id: str,
+        scoped_id: str,
+        purpose: str,
+        fields: Sequence[str],
+        request_id: str,
+        now: datetime,
+    ) -> PreparedRead:
+        """``GET /v1/subjects/{id}``."""
+        subject_id = self.sealer.subject_for(app_id, scoped_id)
+        decision = self._decide(app_id, subject_id, purpose, fields, now)
+        assert subject_id is not None  # a decision that allows something had a subject
+        record = self.source.fetch([subject_id], decision.allowed).get(subject_id)
+        if record is None:  # gone from the platform since the decision: nothing leaves
+            raise _denied(Reason.NO_CONSENT, dict.fromkeys(decision.withheld, Reason.NO_CONSENT))
+        data = self._release(app_id, purpose, subject_id, record, decision.allowed, now)
+        row = self._row(app_id, subject_id, purpose, decision, request_id, now)
+        body = {"id": scoped_id, "data": data, "withheld": _reasons(decision)}
+        return PreparedRead(body=body, disclosures=[row])
+
+    def friends(
+        self,
+        *,
+        app_id: str,
+        scoped_id: str,
+        purpose: str,
+        fields: Sequence[str],
+        cursor: str | None,
+        limit: int,
+        request_id: str,
+        now: datetime,
+    ) -> PreparedRead:
+        """``GET /v1/subjects/{id}/friends``: the subject's own consent to ``friends`` opens
+        the list; each friend appears only under their own live consent to this app for this
+        purpose, filtered by it. Friends with nothing releasable leave no trace."""
+        requested = self.catalog.require_fields(fields)
+        subject_id = self.sealer.subject_for(app_id, scoped_id)
+        gate = self._decide(app_id, subject_id, purpose, [FRIENDS], now)
+        assert subject_id is not None
+        friend_ids = self.source.friends(subject_id)
+        scope = f"friends:{app_id}:{subject_id}:{purpose}"
+        start = 0
+        if cursor is not None:
+            after = self.sealer.position(scope, cursor)
+            if after is None or after not in friend_ids:
+                raise InvalidInput("the paging cursor is not valid for this list")
+            start = friend_ids.index(after) + 1
+        chosen, more = self._consenting_friends(
+            app_id, purpose, requested, friend_ids[start:], limit, now
+        )
+        rows = [self._row(app_id, subject_id, purpose, gate, request_id, now)]
+        data = []
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for friend_id, decision in chosen:
+            by_fields.setdefault(decision.allowed, []).append(friend_id)
+        records: dict[str, dict[str, Any]] = {}
+        for allowed, ids in by_fields.items():
+            records.update(self.source.fetch(ids, allowed))
+        for friend_id, decision in chosen:
+            record = records.get(friend_id)
+            if record is None:
+                continue
+            released = self._release(app_id, purpose, friend_id, record, decision.allowed, now)
+            data.append(
+                {
+                    "id": self.sealer.scoped_id(app_id, friend_id),
+                    "data": released,
+                    "withheld": _reasons(decision),
+                }
+            )
+            rows.append(self._row(app_id, friend_id, purpose, decision, request_id, now))
+        next_cursor = self.sealer.cursor(scope, chosen[-1][0]) if more and chosen else None
+        body = {"id": scoped_id, "data": data, "paging": {"next": next_cursor}}
+        return PreparedRead(body=body, disclosures=rows)
+
+    def _decide(
+        self,
+        app_id: str,
+        subject_id: str | None,
+        purpose: str,
+        fields: Sequence[str],
+        now: datetime,
+    ) -> Decision:
+        decision = evaluate_access(
+            self.engine,
+            catalog=self.catalog,
+            source=self.source,
+            app_id=app_id,
+            subject_id=subject_id,
+            purpose=purpose,
+            fields=fields,
+            now=now,
+        )
+        if decision.reason is Reason.DECISION_ERROR:
+            raise StorageUnavailable("the decision could not be made, so nothing was released")
+        if not decision.allowed:
+            raise _denied(decision.reason or Reason.NO_CONSENT, decision.withheld)
+        return decision
+
+    def _consenting_friends(
+        self,
+        app_id: str,
+        purpose: str,
+        fields: Sequence[str] | None,
+        candidates: Sequence[str],
+        limit: int,
+        now: datetime,
+    ) -> tuple[list[tuple[str, Decision]], bool]:
+        """Up to ``limit`` friends (in list order) with something of ``fields`` releasable
+        (None: any field approved for the app), and whether another such friend follows —
+        so a page never hints at friends who did not consent."""
+        chosen: list[tuple[str, Decision]] = []
+        with self.engine.connect() as connection:
+            app = load_app_view(connection, app_id, self.catalog)
+        if app is None:
+            return chosen, False
+        wanted = list(fields) if fields is not None else self.catalog.names(app.approved_mask)
+        for start in range(0, len(candidates), 500):
+            chunk = candidates[start : start + 500]
+            with self.engine.connect() as connection:
+                consents = live_consents_by_subject(
+                    connection, subject_ids=chunk, app_id=app_id, purpose=purpose,
+                    catalog=self.catalog,
+                )  # fmt: skip
+            if not consents:
+                continue
+            attributes = self.source.attributes([f for f in chunk if f in consents])
+            for friend_id in chunk:
+                if friend_id not in consents:
+                    continue
+                decision = decide(
+                    app=app,
+                    subject=attributes.get(friend_id),
+                    consents=consents[friend_id],
+                    purpose=purpose,
+                    fields=wanted,
+                    catalog=self.catalog,
+                    now=now,
+                )
+                if decision.allowed:
+                    if len(chosen) == limit:
+                        return chosen, True
+                    chosen.append((friend_id, decision))
+        return chosen, False
+
+    def _release(
+        self,
+        app_id: str,
+        purpose: str,
+        subject_id: str,
+        record: dict[str, Any],
+        allowed: Sequence[str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The released values; a ``friends`` value is the app-scoped ids of the friends who
+        themselves release something to this app for this purpose (never platform ids)."""
+        data = {name: record.get(name) for name in allowed if name != FRIENDS}
+        if FRIENDS in allowed:
+            friends = self.source.friends(subject_id)
+            chosen, _ = self._consenting_friends(app_id, purpose, None, friends, len(friends), now)
+            data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _ in chosen]
+        return {name: data[name] for name in allowed}
+
+    @staticmethod
+    def _row(
+        app_id: str,
+        subject_id: str,
+        purpose: str,
+        decision: Decision,
+        request_id: str,
+        now: datetime,
+    ) -> DisclosureRow:
+        return DisclosureRow(
+            at_us=to_micros(now),
+            app_id=app_id,
+            subject_id=subject_id,
+            fields=decision.allowed,
+            purpose=purpose,
+            consent_ids=tuple(dict.fromkeys(decision.consent_for[f] for f in decision.allowed)),
+            request_id=request_id,
+        )
+
+
+def _reasons(decision: Decision) -> dict[str, str]:
+    return {name: reason.value for name, reason in decision.withheld.items()}
+
+
+def _denied(reason: Reason, withheld: dict[str, Reason]) -> AccessDenied:
+    return AccessDenied(
+        reason.value,
+        {name: r.value for name, r in withheld.items()},
+        f"nothing may be released: {reason.value}",
+    )

@@ -1,0 +1,133 @@
+"""Write-ahead disclosure recording with group commit (I2).
+
+Requests hand their disclosure rows to one writer thread and wait; the writer commits
+whatever has gathered (up to ``max_batch`` rows, waiting at most ``wait_ms`` for company)
+in one transaction — one durable commit shared by concurrent requests — and then releases
+them all. A request whose rows could not be committed gets ``LedgerUnavailable`` and
+releases no data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine, insert
+
+from consentgate.errors import LedgerUnavailable
+from consentgate.storage.tables import disclosures
+
+__all__ = ["DisclosureRecorder", "DisclosureRow"]
+
+log = structlog.get_logger("consentgate.recorder")
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRow:
+    at_us: int
+    app_id: str
+    subject_id: str
+    fields: tuple[str, ...]
+    purpose: str
+    consent_ids: tuple[str, ...]
+    request_id: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "at_us": self.at_us,
+            "app_id": self.app_id,
+            "subject_id": self.subject_id,
+            "fields": list(self.fields),
+            "purpose": self.purpose,
+            "consent_ids": list(self.consent_ids),
+            "request_id": self.request_id,
+        }
+
+
+_Item = tuple[Sequence[DisclosureRow], "Future[None]"]
+
+
+class DisclosureRecorder:
+    def __init__(self, engine: Engine, *, max_batch: int = 256, wait_ms: float = 1.0) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._wait_s = wait_ms / 1000.0
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="disclosure-writer", daemon=True)
+        self._closed = False
+        self.batches = 0
+        self._thread.start()
+
+    def submit(self, rows: Sequence[DisclosureRow]) -> Future[None]:
+        future: Future[None] = Future()
+        if self._closed:
+            future.set_exception(LedgerUnavailable("the disclosure recorder is shut down"))
+        else:
+            self._queue.put((rows, future))
+        return future
+
+    def record_sync(self, rows: Sequence[DisclosureRow]) -> None:
+        self.submit(rows).result()
+
+    async def record(self, rows: Sequence[DisclosureRow]) -> None:
+        """Return once ``rows`` are durably committed; raise ``LedgerUnavailable`` if not."""
+        await asyncio.wrap_future(self.submit(rows))
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            count = len(first[0])
+            deadline = time.monotonic() + self._wait_s
+            stop = False
+            while count < self._max_batch:
+                remaining = deadline - time.monotonic()
+                try:
+                    item = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else (self._queue.get_nowait())
+                    )
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+                count += len(item[0])
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Item]) -> None:
+        rows = [row.as_row() for rows, _ in batch for row in rows]
+        try:
+            if rows:
+                with self._engine.begin() as connection:
+                    connection.execute(insert(disclosures), rows)
+        except Exception as exc:  # noqa: BLE001 — every waiter must learn of the failure
+            log.error("disclosure_commit_failed", rows=len(rows), error=type(exc).__name__)
+            failure = LedgerUnavailable(
+                "the disclosure could not be recorded, so no data was released: retry later"
+            )
+            for _, future in batch:
+                future.set_exception(failure)
+            return
+        self.batches += 1
+        for _, future in batch:
+            future.set_result(None)

@@ -1,0 +1,277 @@
+"""The read path end to end, against a real uvicorn server over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from consentgate.clock import utc_now
+from consentgate.consent import ConsentPolicy, grant_consent
+from consentgate.storage.tables import disclosures
+
+from .conftest import LiveApp, LiveServer, make_live_app
+
+
+def adults(server: LiveServer) -> list[str]:
+    today = utc_now().date()
+    catalog = server.runtime.catalog
+    found = []
+    for s in server.runtime.source.attributes([str(i) for i in range(1, 401)]).values():
+        assert s.birth_date is not None
+        age = (
+            today.year
+            - s.birth_date.year
+            - ((today.month, today.day) < (s.birth_date.month, s.birth_date.day))
+        )
+        if age >= catalog.age_of_consent(s.country) + 1:
+            found.append(s.id)
+    return found
+
+
+def grant(
+    http: httpx.Client, server: LiveServer, subject: str, app: LiveApp, fields: list[str], **extra
+):  # type: ignore[no-untyped-def]
+    response = http.post(
+        "/v1/me/consents",
+        headers=server.subject_headers(subject),
+        json={"app_id": app.id, "purpose": "academic_research", "fields": fields} | extra,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def scoped_ids(http: httpx.Client, app: LiveApp) -> list[str]:
+    response = http.get("/v1/app/subjects", headers=app.headers)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["data"]]
+
+
+def read(http: httpx.Client, app: LiveApp, scoped: str, fields: str) -> httpx.Response:
+    return http.get(
+        f"/v1/subjects/{scoped}",
+        headers=app.headers,
+        params={"fields": fields, "purpose": "academic_research"},
+    )
+
+
+def test_a_read_releases_only_consented_fields_and_is_recorded_first(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[0]
+    grant(http, live_server, subject, live_app, ["name", "birthday"])
+    [scoped] = scoped_ids(http, live_app)
+    response = read(http, live_app, scoped, "name,birthday,religion,current_city")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"] == scoped
+    assert set(body["data"]) == {"name", "birthday"}
+    assert body["withheld"] == {
+        "religion": "FIELD_NOT_CONSENTED",
+        "current_city": "FIELD_NOT_CONSENTED",
+    }
+    expected = live_server.runtime.source.fetch([subject], ["name", "birthday"])[subject]
+    assert body["data"] == expected
+    request_id = response.headers["x-request-id"]
+    with live_server.runtime.engine.connect() as connection:
+        row = connection.execute(
+            select(disclosures).where(disclosures.c.request_id == request_id)
+        ).one()
+    assert (row.app_id, row.subject_id, row.fields) == (live_app.id, subject, ["name", "birthday"])
+    mine = http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject))
+    assert mine.status_code == 200
+    assert [d["request_id"] for d in mine.json()["data"]][-1] == request_id
+
+
+def test_withdrawal_applies_to_the_very_next_request(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[1]
+    consent = grant(http, live_server, subject, live_app, ["name"])
+    [scoped] = scoped_ids(http, live_app)
+    assert read(http, live_app, scoped, "name").status_code == 200
+    deleted = http.delete(
+        f"/v1/me/consents/{consent['id']}", headers=live_server.subject_headers(subject)
+    )
+    assert deleted.status_code == 204
+    before = live_server.disclosure_count()
+    denied = read(http, live_app, scoped, "name")
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "NO_CONSENT"
+    assert live_server.disclosure_count() == before
+    assert scoped_ids(http, live_app) == []
+
+
+def test_expiry_applies_at_once(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[2]
+    runtime = live_server.runtime
+    grant_consent(
+        runtime.engine,
+        catalog=runtime.catalog,
+        source=runtime.source,
+        signer=runtime.signer,
+        subject_id=subject,
+        request={"app_id": live_app.id, "purpose": "academic_research", "fields": ["name"]},
+        policy=ConsentPolicy(ttl_days=90),
+        now=utc_now() - timedelta(days=90),
+    )
+    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    response = read(http, live_app, scoped, "name")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "CONSENT_EXPIRED"
+
+
+def test_suspension_kills_live_tokens_and_new_ones(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[3]
+    grant(http, live_server, subject, live_app, ["name"])
+    [scoped] = scoped_ids(http, live_app)
+    assert read(http, live_app, scoped, "name").status_code == 200
+    suspended = http.post(
+        f"/v1/apps/{live_app.id}/suspend",
+        headers=live_server.operator_headers,
+        json={"reason": "harvesting"},
+    )
+    assert suspended.status_code == 200
+    assert suspended.json()["status"] == "suspended"
+    for response in (
+        read(http, live_app, scoped, "name"),
+        http.get("/v1/app/subjects", headers=live_app.headers),
+    ):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "APP_SUSPENDED"
+    token = http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": live_app.client_id,
+            "client_secret": live_app.client_secret,
+        },
+    )
+    assert token.status_code == 400
+    assert token.json()["error"] == "unauthorized_client"
+    http.post(f"/v1/apps/{live_app.id}/reinstate", headers=live_server.operator_headers)
+    assert read(http, live_app, scoped, "name").status_code == 200
+
+
+def test_app_scoped_ids_are_unlinkable_across_apps(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    other = make_live_app(http, live_server)
+    subject = adults(live_server)[4]
+    grant(http, live_server, subject, live_app, ["name"])
+    grant(http, live_server, subject, other, ["name"])
+    [mine], [theirs] = scoped_ids(http, live_app), scoped_ids(http, other)
+    assert mine != theirs
+    assert subject not in mine and subject not in theirs
+    assert read(http, live_app, mine, "name").status_code == 200
+    foreign = read(http, live_app, theirs, "name")
+    unknown = read(http, live_app, "u" + "A" * 30, "name")
+    assert foreign.status_code == unknown.status_code == 403
+    assert foreign.json() == unknown.json()
+
+
+def test_unknown_and_never_consented_subjects_answer_identically(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    never = live_server.services.sealer.scoped_id(live_app.id, adults(live_server)[5])
+    missing = live_server.services.sealer.scoped_id(live_app.id, "no-such-subject")
+    answers = [read(http, live_app, scoped, "name,religion") for scoped in (never, missing, "junk")]
+    assert {a.status_code for a in answers} == {403}
+    bodies = [a.json() for a in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0]["error"]["code"] == "NO_CONSENT"
+    assert set(answers[0].headers) == set(answers[1].headers)
+
+
+def test_friends_only_under_their_own_consent_and_no_trace_of_others(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    everyone = set(adults(live_server))
+    source = live_server.runtime.source
+    subject = next(
+        s
+        for s in sorted(everyone, key=int)
+        if len([f for f in source.friends(s) if f in everyone]) >= 3
+    )
+    consenting, refusing, *_ = [f for f in source.friends(subject) if f in everyone]
+    grant(http, live_server, subject, live_app, ["name", "friends"])
+    grant(http, live_server, consenting, live_app, ["birthday"])
+    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    before = live_server.disclosure_count()
+    response = http.get(
+        f"/v1/subjects/{scoped}/friends",
+        headers=live_app.headers,
+        params={"fields": "name,birthday,religion", "purpose": "academic_research"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    friend_id = live_server.services.sealer.scoped_id(live_app.id, consenting)
+    assert body["data"] == [
+        {
+            "id": friend_id,
+            "data": {"birthday": source.fetch([consenting], ["birthday"])[consenting]["birthday"]},
+            "withheld": {"name": "FIELD_NOT_CONSENTED", "religion": "FIELD_NOT_CONSENTED"},
+        }
+    ]
+    assert body["paging"] == {"next": None}
+    text_body = response.text
+    assert live_server.services.sealer.scoped_id(live_app.id, refusing) not in text_body
+    assert live_server.disclosure_count() == before + 2  # the subject's friends + one friend
+    # the subject's own record lists only consenting friends, by app-scoped id
+    own = read(http, live_app, scoped, "friends")
+    assert own.json()["data"] == {"friends": [friend_id]}
+
+
+def test_friends_need_the_subjects_own_consent_to_friends(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[6]
+    grant(http, live_server, subject, live_app, ["name"])
+    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    response = http.get(
+        f"/v1/subjects/{scoped}/friends",
+        headers=live_app.headers,
+        params={"fields": "name", "purpose": "academic_research"},
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "FIELD_NOT_CONSENTED"
+
+
+def test_a_failed_recording_releases_nothing(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[7]
+    grant(http, live_server, subject, live_app, ["name"])
+    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    engine = live_server.runtime.engine
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE disclosures RENAME TO disclosures_offline"))
+    try:
+        response = read(http, live_app, scoped, "name")
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE disclosures_offline RENAME TO disclosures"))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "LEDGER_UNAVAILABLE"
+    name = live_server.runtime.source.fetch([subject], ["name"])[subject]["name"]
+    assert name not in response.text
+    assert read(http, live_app, scoped, "name").status_code == 200
+
+
+@pytest.mark.slow
+def test_the_cambridge_analytica_replay(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from consentgate.sim.replay import run_replay
+
+    result = run_replay(subjects=3000, installs=20, seed=2).as_dict()
+    assert result["installers"] == 20
+    assert result["gateway_amplification"] == 1.0
+    assert result["gateway_special_category_values"] == 0
+    assert result["legacy_amplification"] > 50
+    assert result["legacy_special_category_values"] > 1000
+    assert result["ledger_entries"] >= 2 * result["installers"]
