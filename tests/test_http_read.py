@@ -168,7 +168,8 @@ def test_app_scoped_ids_are_unlinkable_across_apps(
     grant(http, live_server, subject, other, ["name"])
     [mine], [theirs] = scoped_ids(http, live_app), scoped_ids(http, other)
     assert mine != theirs
-    assert subject not in mine and subject not in theirs
+    assert subject not in mine
+    assert subject not in theirs
     assert read(http, live_app, mine, "name").status_code == 200
     foreign = read(http, live_app, theirs, "name")
     unknown = read(http, live_app, "u" + "A" * 30, "name")

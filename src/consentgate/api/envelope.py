@@ -99,18 +99,24 @@ class RequestContext:
             await _drain(receive)
             return
 
-        received = 0
-        too_large = False
+        app_receive = receive
+        if length is None and scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
+            # a body of unknown length (chunked): read it here, bounded, and replay it
+            buffered, complete = await _read_bounded(receive)
+            if not complete:
+                await _send_too_large(send, request_id)
+                await _drain(receive)
+                return
+            replayed = False
 
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": buffered, "more_body": False}
+                return await receive()
+
+            app_receive = replay
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -121,11 +127,7 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_with_id)
-        except _BodyTooLarge:
-            if too_large:
-                await _send_too_large(send, request_id)
-                status_holder["status"] = 413
+            await self.app(scope, app_receive, send_with_id)
         finally:
             route = scope.get("route")
             log.info(
@@ -138,8 +140,21 @@ class RequestContext:
             )
 
 
-class _BodyTooLarge(Exception):
-    pass
+async def _read_bounded(receive: Receive) -> tuple[bytes, bool]:
+    """The whole body if it is at most ``MAX_BODY_BYTES``; (partial, False) if it is more."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts), True
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"", False
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts), True
 
 
 def _content_length(scope: Scope) -> int | None:
