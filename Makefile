@@ -1,4 +1,4 @@
-# consentgate — `make run` serves/prepares the demo, `make test` runs every check.
+# consentgate — `make run` serves the gateway with the demo platform, `make test` runs every check.
 # Both create .venv and install the package when it is missing or pyproject.toml changed.
 
 PYTHON ?= python3
@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUBJECTS ?= 20000
 SEED ?= 1
+PORT ?= 8000
 
 .PHONY: run test lint format bench clean
 
@@ -18,9 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/consentgate init
-	$(BIN)/consentgate platform generate --subjects $(SUBJECTS) --seed $(SEED) --if-missing
-	$(BIN)/consentgate platform stats
+	$(BIN)/consentgate serve --demo --host 127.0.0.1 --port $(PORT) --subjects $(SUBJECTS) --seed $(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
@@ -36,6 +35,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/decide.py --json
+	$(BIN)/python benchmarks/gateway_http.py --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
