@@ -57,7 +57,7 @@ done = function(summary, latency, requests)
 end
 """
 
-BARE_APP = '''
+BARE_APP = """
 import os
 from fastapi import FastAPI
 from consentgate.catalog import default_catalog
@@ -73,7 +73,7 @@ def bare(subject_id: str, fields: str, purpose: str):
     names = fields.split(",")
     return {"id": subject_id, "data": source.fetch([subject_id], names).get(subject_id, {}),
             "withheld": {}}
-'''
+"""
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -241,7 +241,9 @@ def main() -> None:
         stop(gateway)
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        recorded = int(connection.execute(select(func.count()).select_from(disclosures)).scalar_one())
+        recorded = int(
+            connection.execute(select(func.count()).select_from(disclosures)).scalar_one()
+        )
     engine.dispose()
     served = sum(r["requests"] - r["non_2xx"] for r in results["gateway"]) + 1  # + the probe
 

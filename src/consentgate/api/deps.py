@@ -3,7 +3,7 @@ strings (no unknown or repeated parameters)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -26,19 +26,30 @@ __all__ = [
     "CurrentApp",
     "CurrentSubject",
     "ServicesDep",
+    "TokenApp",
     "operator_with",
+    "require_live_app",
     "strict_query",
 ]
 
-ServicesDep = Annotated[Services, Depends(services_of)]
+
+async def _services(request: Request) -> Services:
+    return services_of(request)  # async: a trivial dependency needs no worker thread
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
-def _current_app(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
-    """The calling app's id, from a live access token of an approved app (I4: a token of an
-    app suspended since it was issued is refused on every call)."""
-    token = bearer(authorization)
-    app_id = services.tokens.app_id(token)
+async def _token_app(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
+    """The app id of a valid access token. Its status is checked where the request is
+    served: by the decision itself on the read path, by ``require_live_app`` elsewhere."""
+    return services.tokens.app_id(bearer(authorization))
+
+
+def require_live_app(services: Services, app_id: str) -> None:
+    """Refuse an app that is not approved now (I4: a token of an app suspended since it
+    was issued is refused on every call)."""
     with services.runtime.engine.connect() as connection:
         status = connection.execute(
             select(apps.c.status).where(apps.c.id == app_id)
@@ -49,6 +60,10 @@ def _current_app(services: ServicesDep, authorization: AuthorizationHeader = Non
         raise AccessDenied(Reason.APP_SUSPENDED.value, {}, "the app is suspended")
     if status != AppStatus.APPROVED:
         raise AccessDenied(Reason.APP_NOT_APPROVED.value, {}, "the app is not approved")
+
+
+def _current_app(services: ServicesDep, app_id: Annotated[str, Depends(_token_app)]) -> str:
+    require_live_app(services, app_id)
     return app_id
 
 
@@ -62,6 +77,8 @@ def _current_subject(services: ServicesDep, authorization: AuthorizationHeader =
 
 
 CurrentApp = Annotated[str, Depends(_current_app)]
+# for the read path, whose decision refuses suspended and unapproved apps itself
+TokenApp = Annotated[str, Depends(_token_app)]
 CurrentSubject = Annotated[str, Depends(_current_subject)]
 
 
@@ -80,10 +97,10 @@ def operator_with(*roles: Role) -> Callable[..., Operator]:
     return dependency
 
 
-def strict_query(*allowed: str) -> Callable[[Request], None]:
+def strict_query(*allowed: str) -> Callable[[Request], Awaitable[None]]:
     """Refuse unknown and repeated query parameters (a typo must not silently widen a read)."""
 
-    def dependency(request: Request) -> None:
+    async def dependency(request: Request) -> None:
         seen: set[str] = set()
         for name, _ in request.query_params.multi_items():
             if name not in allowed:

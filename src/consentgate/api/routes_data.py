@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from consentgate.api.deps import CurrentApp, ServicesDep, strict_query
+from consentgate.api.deps import CurrentApp, ServicesDep, TokenApp, strict_query
 from consentgate.clock import to_micros, utc_now
 from consentgate.errors import InvalidInput
 from consentgate.storage.tables import consents
@@ -45,7 +45,7 @@ async def read_subject(
     subject_id: SubjectPath,
     fields: FieldsQuery,
     purpose: PurposeQuery,
-    app_id: CurrentApp,
+    app_id: TokenApp,
     services: ServicesDep,
 ) -> dict[str, Any]:
     services.runtime.catalog.require_purpose(purpose)
@@ -73,7 +73,7 @@ async def read_friends(
     subject_id: SubjectPath,
     fields: FieldsQuery,
     purpose: PurposeQuery,
-    app_id: CurrentApp,
+    app_id: TokenApp,
     services: ServicesDep,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

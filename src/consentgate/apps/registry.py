@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from consentgate.apps.credentials import (
@@ -207,9 +207,12 @@ def list_apps(
         return [_from_row(row) for row in connection.execute(statement).mappings()]
 
 
+_APP_BY_ID = select(apps).where(apps.c.id == bindparam("app_id"))
+
+
 def load_app_view(connection: Connection, app_id: str, catalog: Catalog) -> AppView | None:
     """The app as the decision sees it, read on ``connection``; None when there is none."""
-    row = connection.execute(select(apps).where(apps.c.id == app_id)).mappings().first()
+    row = connection.execute(_APP_BY_ID, {"app_id": app_id}).mappings().first()
     return None if row is None else _from_row(row).view(catalog)
 
 

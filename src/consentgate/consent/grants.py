@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from consentgate.apps.registry import App, get_app
@@ -309,12 +309,15 @@ def live_consents_for(
     connection: Connection, *, subject_id: str, app_id: str, catalog: Catalog
 ) -> list[ConsentView]:
     """A subject's not-withdrawn consents to one app, as decision views (read path)."""
-    statement = select(consents).where(
-        consents.c.subject_id == subject_id,
-        consents.c.app_id == app_id,
-        consents.c.withdrawn_us.is_(None),
-    )
-    return [_from_row(row).view(catalog) for row in connection.execute(statement).mappings()]
+    rows = connection.execute(_LIVE_FOR, {"subject_id": subject_id, "app_id": app_id})
+    return [_from_row(row).view(catalog) for row in rows.mappings()]
+
+
+_LIVE_FOR = select(consents).where(
+    consents.c.subject_id == bindparam("subject_id"),
+    consents.c.app_id == bindparam("app_id"),
+    consents.c.withdrawn_us.is_(None),
+)
 
 
 def live_consents_by_subject(

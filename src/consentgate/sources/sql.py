@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, Table, select
+from sqlalchemy import Column, Engine, MetaData, Table, bindparam, select
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from consentgate.catalog import Catalog
@@ -60,6 +60,11 @@ class SqlSource:
         ]
         for column in needed:
             _column(self.table, column)
+        id_col = self.table.c[mapping.id_column]
+        self._attributes_statement = select(
+            id_col, self.table.c[mapping.country_column], self.table.c[mapping.birth_date_column]
+        ).where(id_col.in_(bindparam("ids", expanding=True)))
+        self._fetch_statements: dict[tuple[str, ...], Any] = {}
         self.friends_table: Table | None = None
         if mapping.friends_table is not None:
             self.friends_table = _reflect(engine, meta, mapping.friends_table, mapping.schema)
@@ -68,13 +73,16 @@ class SqlSource:
 
     def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
         mapping = self.mapping
-        wanted = [name for name in dict.fromkeys(fields) if name in mapping.columns]
-        id_col = self.table.c[mapping.id_column]
-        columns = [self.table.c[mapping.columns[name]] for name in wanted]
+        wanted = tuple(name for name in dict.fromkeys(fields) if name in mapping.columns)
+        statement = self._fetch_statements.get(wanted)
+        if statement is None:
+            id_col = self.table.c[mapping.id_column]
+            columns = [self.table.c[mapping.columns[name]] for name in wanted]
+            statement = select(id_col, *columns).where(id_col.in_(bindparam("ids", expanding=True)))
+            self._fetch_statements[wanted] = statement
         out: dict[str, Record] = {}
         for chunk in _chunks(subject_ids):
-            statement = select(id_col, *columns).where(id_col.in_(chunk))
-            for row in self._rows(statement):
+            for row in self._rows(statement, {"ids": chunk}):
                 record = {
                     name: self._value(mapping.columns[name], row[index + 1])
                     for index, name in enumerate(wanted)
@@ -95,14 +103,9 @@ class SqlSource:
         return [str(row[0]) for row in self._rows(statement)]
 
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
-        mapping = self.mapping
-        id_col = self.table.c[mapping.id_column]
-        country_col = self.table.c[mapping.country_column]
-        birth_col = self.table.c[mapping.birth_date_column]
         out: dict[str, SubjectView] = {}
         for chunk in _chunks(subject_ids):
-            statement = select(id_col, country_col, birth_col).where(id_col.in_(chunk))
-            for ident, country, birth in self._rows(statement):
+            for ident, country, birth in self._rows(self._attributes_statement, {"ids": chunk}):
                 out[str(ident)] = SubjectView(
                     id=str(ident),
                     country=str(country).upper() if country else None,
@@ -110,10 +113,10 @@ class SqlSource:
                 )
         return out
 
-    def _rows(self, statement: Any) -> list[Any]:
+    def _rows(self, statement: Any, parameters: dict[str, Any] | None = None) -> list[Any]:
         try:
             with self.engine.connect() as connection:
-                return list(connection.execute(statement))
+                return list(connection.execute(statement, parameters or {}))
         except SQLAlchemyError as exc:
             raise StorageUnavailable(
                 f"source table {self.mapping.table!r} cannot be read ({type(exc).__name__})"
