@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 FIELDS = "name,birthday,current_city"
 PURPOSE = "academic_research"
 ADMIN_KEY = "cgop_benchmark-admin-key-0123456789abcdef"
-SUBJECT_SECRET = "benchmark-subject-secret-0123456789abcdef"
+SUBJECT_SECRET = "benchmark-subject-secret-0123456789abcdef"  # noqa: S105 — a throwaway benchmark secret
 
 WRK_SCRIPT = """
 local ids = {%(ids)s}
@@ -95,7 +95,7 @@ def run_wrk(script: Path, base: str, connections: int, duration: int) -> dict[st
          str(script), base],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
+    line = next(row for row in out.stdout.splitlines() if row.startswith("RESULT "))
     raw = json.loads(line.removeprefix("RESULT "))
     seconds = raw["duration_us"] / 1e6
     return {
@@ -110,7 +110,7 @@ def run_wrk(script: Path, base: str, connections: int, duration: int) -> dict[st
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 — our own interpreter and scripts
+    return subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
 
@@ -144,7 +144,7 @@ def prepare(database_url: str, subjects: int, consenting: int) -> tuple[str, str
             "name": "benchmark app",
             "developer": {"name": "bench", "email": "bench@example.org", "country": "DE"},
             "purposes": [PURPOSE],
-            "fields": {f: "benchmark" for f in FIELDS.split(",")},
+            "fields": dict.fromkeys(FIELDS.split(","), "benchmark"),
             "retention_days": 30,
             "privacy_policy_url": "https://bench.example/privacy",
         },

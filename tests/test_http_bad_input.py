@@ -25,7 +25,8 @@ def assert_envelope(response: httpx.Response, status: int, code: str | None = No
     error = body["error"]
     assert {"code", "message", "status"} <= set(error)
     assert error["status"] == status
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     if code is not None:
         assert error["code"] == code
 
