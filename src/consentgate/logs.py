@@ -1,21 +1,45 @@
 """Structured logs (structlog): JSON lines when not on a terminal, readable console lines on
-one. Callers log ids, field names, statuses and timings — never personal-data values."""
+one. Callers log ids, field names, statuses and timings — never personal-data values.
+
+Rendering happens in the caller, but writing does not: records go through a queue to one
+background thread (stdlib ``QueueHandler``/``QueueListener``), so a request never waits on a
+write to stderr — on a busy event loop a blocking write hands the GIL to worker threads and
+stalls every other request behind it.
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
 
 import structlog
 
 __all__ = ["configure_logging"]
 
+_listener: logging.handlers.QueueListener | None = None
+
 
 def configure_logging(*, json: bool | None = None, level: int = logging.INFO) -> None:
+    global _listener
     as_json = (not sys.stderr.isatty()) if json is None else json
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    if _listener is not None:
+        _listener.stop()
+    output = logging.StreamHandler(sys.stderr)
+    output.setFormatter(logging.Formatter("%(message)s"))
+    _listener = logging.handlers.QueueListener(records, output)
+    _listener.start()
+    atexit.register(_listener.stop)
+    root = logging.getLogger("consentgate")
+    root.handlers = [logging.handlers.QueueHandler(records)]
+    root.setLevel(level)
+    root.propagate = False
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
@@ -23,6 +47,6 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
