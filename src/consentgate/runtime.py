@@ -14,6 +14,7 @@ from consentgate.errors import InvalidInput
 from consentgate.settings import Settings
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.engine import make_engine, migrate
+from consentgate.validation import first_problem
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -38,9 +39,9 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         try:
             settings = Settings()
         except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            name = "CONSENTGATE_" + "_".join(str(p) for p in error["loc"]).upper()
-            raise InvalidInput(f"setting {name}: {error['msg']}") from None
+            where, problem = first_problem(exc)
+            name = "CONSENTGATE_" + where.replace(".", "_").upper()
+            raise InvalidInput(f"setting {name}: {problem}") from None
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
     engine = make_engine(settings.database_url)
     migrate(engine)

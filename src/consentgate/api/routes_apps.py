@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate.api.deps import ServicesDep, operator_with, strict_query
+from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.apps import (
     AppRegistration,
     approve_app,
@@ -18,7 +19,6 @@ from consentgate.apps import (
     reject_app,
     suspend_app,
 )
-from consentgate.errors import InvalidInput
 from consentgate.operators import Operator, Role
 
 router = APIRouter(prefix="/v1/apps", tags=["apps"])
@@ -53,19 +53,13 @@ def register(body: AppRegistration, services: ServicesDep, _: Reviewer) -> dict[
 def list_(
     services: ServicesDep,
     _: Reader,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> dict[str, Any]:
-    after = None
-    if cursor is not None:
-        after = services.sealer.position("apps", cursor)
-        if after is None:
-            raise InvalidInput("the paging cursor is not valid for this list")
-    page = list_apps(services.runtime.engine, after=after, limit=limit + 1)
-    more = len(page) > limit
-    page = page[:limit]
-    next_cursor = services.sealer.cursor("apps", page[-1].id) if more and page else None
-    return {"data": [a.as_dict() for a in page], "paging": {"next": next_cursor}}
+    after = cursor_position(services.sealer, "apps", cursor)
+    found = list_apps(services.runtime.engine, after=after, limit=limit + 1)
+    shown, next_cursor = page(services.sealer, "apps", found, limit, lambda a: a.id)
+    return {"data": [a.as_dict() for a in shown], "paging": {"next": next_cursor}}
 
 
 @router.get("/{app_id}", summary="One app")

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from consentgate.api.deps import CurrentApp, ServicesDep, TokenApp, strict_query
+from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import to_micros, utc_now
 from consentgate.errors import InvalidInput
 from consentgate.storage.tables import consents
@@ -75,8 +76,8 @@ async def read_friends(
     purpose: PurposeQuery,
     app_id: TokenApp,
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     services.runtime.catalog.require_purpose(purpose)
     names = _fields(services, fields)
@@ -104,17 +105,13 @@ def app_subjects(
     app_id: CurrentApp,
     services: ServicesDep,
     purpose: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     if purpose is not None:
         services.runtime.catalog.require_purpose(purpose)
     scope = f"subjects:{app_id}:{purpose or ''}"
-    after = None
-    if cursor is not None:
-        after = services.sealer.position(scope, cursor)
-        if after is None:
-            raise InvalidInput("the paging cursor is not valid for this list")
+    after = cursor_position(services.sealer, scope, cursor)
     now_us = to_micros(utc_now())
     live = [
         consents.c.app_id == app_id,
@@ -134,9 +131,8 @@ def app_subjects(
     if after is not None:
         ids_query = ids_query.where(consents.c.subject_id > after)
     with services.runtime.engine.connect() as connection:
-        subject_ids = [row[0] for row in connection.execute(ids_query)]
-        more = len(subject_ids) > limit
-        subject_ids = subject_ids[:limit]
+        found = [str(row[0]) for row in connection.execute(ids_query)]
+        subject_ids, next_cursor = page(services.sealer, scope, found, limit, str)
         purposes: dict[str, set[str]] = {s: set() for s in subject_ids}
         if subject_ids:
             rows = connection.execute(
@@ -150,5 +146,4 @@ def app_subjects(
         {"id": services.sealer.scoped_id(app_id, s), "purposes": sorted(purposes[s])}
         for s in subject_ids
     ]
-    next_cursor = services.sealer.cursor(scope, subject_ids[-1]) if more and subject_ids else None
     return {"data": data, "paging": {"next": next_cursor}}

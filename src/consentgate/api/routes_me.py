@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 
 from consentgate.api.deps import CurrentSubject, ServicesDep, strict_query
+from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import from_micros
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
@@ -37,16 +38,14 @@ def grant(body: GrantRequest, subject: CurrentSubject, services: ServicesDep) ->
 def consents(
     subject: CurrentSubject,
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     scope = f"consents:{subject}"
-    after = _after(services, scope, cursor)
-    page = list_consents(services.runtime.engine, subject_id=subject, after=after, limit=limit + 1)
-    more = len(page) > limit
-    page = page[:limit]
-    next_cursor = services.sealer.cursor(scope, page[-1].id) if more and page else None
-    return {"data": [c.as_dict() for c in page], "paging": {"next": next_cursor}}
+    after = cursor_position(services.sealer, scope, cursor)
+    found = list_consents(services.runtime.engine, subject_id=subject, after=after, limit=limit + 1)
+    shown, next_cursor = page(services.sealer, scope, found, limit, lambda c: c.id)
+    return {"data": [c.as_dict() for c in shown], "paging": {"next": next_cursor}}
 
 
 @router.delete(
@@ -74,11 +73,11 @@ def renew(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> di
 def my_disclosures(
     subject: CurrentSubject,
     services: ServicesDep,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     scope = f"disclosures:{subject}"
-    after = _after(services, scope, cursor)
+    after = cursor_position(services.sealer, scope, cursor)
     query = (
         select(disclosures)
         .where(disclosures.c.subject_id == subject)
@@ -90,9 +89,8 @@ def my_disclosures(
             raise InvalidInput("the paging cursor is not valid for this list")
         query = query.where(disclosures.c.seq > int(after))
     with services.runtime.engine.connect() as connection:
-        rows = list(connection.execute(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+        found = list(connection.execute(query))
+    rows, next_cursor = page(services.sealer, scope, found, limit, lambda r: str(r.seq))
     data = [
         {
             "index": row.seq,
@@ -104,19 +102,9 @@ def my_disclosures(
         }
         for row in rows
     ]
-    next_cursor = services.sealer.cursor(scope, str(rows[-1].seq)) if more and rows else None
     return {
         "data": data,
         "chain_head": None,
         "checkpoint": None,
         "paging": {"next": next_cursor},
     }
-
-
-def _after(services: ServicesDep, scope: str, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    after = services.sealer.position(scope, cursor)
-    if after is None:
-        raise InvalidInput("the paging cursor is not valid for this list")
-    return after

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -35,6 +35,7 @@ from consentgate.errors import (
 )
 from consentgate.policy import AppStatus, AppView, Reason
 from consentgate.storage.tables import app_events, apps
+from consentgate.validation import parse_model
 
 __all__ = [
     "App",
@@ -147,7 +148,7 @@ def register_app(
     now: datetime | None = None,
 ) -> RegisteredApp:
     """Register an app for review; returns it with its client secret (shown once)."""
-    reg = _parse_registration(registration)
+    reg = parse_model(AppRegistration, registration, what="app registration")
     for purpose in reg.purposes:
         catalog.require_purpose(purpose)
     catalog.require_fields(reg.fields)
@@ -367,17 +368,6 @@ def _reason(reason: str) -> str:
     if len(text) > 2000:
         raise InvalidInput("the reason is longer than 2000 characters")
     return text
-
-
-def _parse_registration(registration: AppRegistration | Mapping[str, Any]) -> AppRegistration:
-    if isinstance(registration, AppRegistration):
-        return registration
-    try:
-        return AppRegistration.model_validate(registration)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"]) or "registration"
-        raise InvalidInput(f"invalid app registration: {where}: {error['msg']}") from None
 
 
 def _from_row(row: Mapping[Any, Any]) -> App:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -24,13 +24,13 @@ from consentgate.consent.receipts import ReceiptSigner, kantara_receipt
 from consentgate.errors import (
     ConsentNotFound,
     GrantRefused,
-    InvalidInput,
     InvalidTransition,
     SubjectNotFound,
 )
 from consentgate.policy import ConsentView, Reason, decide
 from consentgate.sources.base import Source
 from consentgate.storage.tables import consent_events, consents
+from consentgate.validation import parse_model
 
 __all__ = [
     "Consent",
@@ -149,7 +149,7 @@ def grant_consent(
     now: datetime | None = None,
 ) -> Consent:
     """Record a subject's consent to an app; refuses a grant that could never be valid."""
-    grant = _parse_grant(request)
+    grant = parse_model(GrantRequest, request, what="consent grant")
     policy = policy or ConsentPolicy()
     moment = now or utc_now()
     catalog.require_purpose(grant.purpose)
@@ -447,17 +447,6 @@ def _event(
         insert(consent_events),
         [{"consent_id": consent_id, "event": event, "at_us": at_us, "expires_us": expires_us}],
     )
-
-
-def _parse_grant(request: GrantRequest | Mapping[str, Any]) -> GrantRequest:
-    if isinstance(request, GrantRequest):
-        return request
-    try:
-        return GrantRequest.model_validate(request)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"]) or "grant"
-        raise InvalidInput(f"invalid consent grant: {where}: {error['msg']}") from None
 
 
 def _from_row(row: Mapping[Any, Any]) -> Consent:
