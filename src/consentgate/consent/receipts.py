@@ -4,19 +4,16 @@ half is published as a JWK so anyone holding a receipt can verify it."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
-from consentgate.clock import to_micros, utc_now
-from consentgate.storage.tables import signing_keys
+from consentgate.storage.keys import ed25519_key
 
 __all__ = ["RECEIPT_VERSION", "ReceiptSigner"]
 
@@ -34,44 +31,10 @@ class ReceiptSigner:
         return self.private_key.public_key()
 
     @classmethod
-    def load_or_create(cls, engine: Engine, *, now: datetime | None = None) -> ReceiptSigner:
+    def load_or_create(cls, engine: Engine) -> ReceiptSigner:
         """The newest receipt key in the database, creating one when there is none."""
-        with engine.begin() as connection:
-            row = connection.execute(
-                select(signing_keys.c.kid, signing_keys.c.private_pem)
-                .where(signing_keys.c.use == _USE)
-                .order_by(signing_keys.c.created_us.desc(), signing_keys.c.kid)
-                .limit(1)
-            ).first()
-            if row is not None:
-                key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
-                if not isinstance(key, Ed25519PrivateKey):
-                    raise TypeError("the stored receipt key is not an Ed25519 key")
-                return cls(kid=row.kid, private_key=key)
-            private = Ed25519PrivateKey.generate()
-            kid = "rk_" + secrets.token_urlsafe(9)
-            connection.execute(
-                insert(signing_keys),
-                [
-                    {
-                        "kid": kid,
-                        "use": _USE,
-                        "private_pem": private.private_bytes(
-                            serialization.Encoding.PEM,
-                            serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption(),
-                        ).decode(),
-                        "public_pem": private.public_key()
-                        .public_bytes(
-                            serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo,
-                        )
-                        .decode(),
-                        "created_us": to_micros(now or utc_now()),
-                    }
-                ],
-            )
-            return cls(kid=kid, private_key=private)
+        kid, key = ed25519_key(engine, _USE, prefix="rk_")
+        return cls(kid=kid, private_key=key)
 
     def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})

@@ -26,12 +26,16 @@ __all__ = [
     "consent_events",
     "consents",
     "disclosures",
+    "ledger_checkpoints",
+    "ledger_leaves",
+    "ledger_nodes",
     "metadata",
     "operator_keys",
     "platform_subjects",
     "server_secrets",
     "settings",
     "signing_keys",
+    "subject_keys",
 ]
 
 metadata = MetaData(
@@ -179,4 +183,46 @@ disclosures = Table(
     Column("request_id", String(64), nullable=False),
     Index("ix_disclosures_subject_id_seq", "subject_id", "seq"),
     Index("ix_disclosures_app_id_seq", "app_id", "seq"),
+)
+
+# --- the verifiable ledger (RFC 9162 log) ------------------------------------------------
+
+# Per-subject pseudonym keys, apart from the log (I5). Destroying a row makes the subject's
+# leaves unlinkable; ``head`` is the index of the subject's latest leaf (the ``prev`` chain).
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("subject_id", String(128), primary_key=True),
+    Column("pseudonym_key", LargeBinary, nullable=False),
+    Column("head", BigInteger, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+ledger_leaves = Table(
+    "ledger_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("pseudonym", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Index("ix_ledger_leaves_pseudonym_idx", "pseudonym", "idx"),
+    Index("ix_ledger_leaves_app_id_idx", "app_id", "idx"),
+)
+
+# Hashes of every perfect subtree: level 0 are leaf hashes. Proofs read O(log n) rows.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
 )

@@ -1,0 +1,257 @@
+"""The ledger in SQL: append leaves (one transaction per batch), integrate them into the
+persisted tree, sign checkpoints, and answer proofs against a published checkpoint.
+
+``append`` is called by one writer (the group-commit thread): it numbers leaves densely,
+keys each subject's pseudonym (a random key per subject, created on first disclosure) and
+links each leaf to the subject's previous one. ``integrate`` extends the stored perfect
+subtrees for the leaves since the last checkpoint and signs a new checkpoint. Proofs read
+O(log n) node rows and are made only for sizes that a checkpoint published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from consentgate.clock import to_micros, utc_now
+from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from consentgate.ledger.leaves import Leaf, new_nonce, new_pseudonym_key, pseudonym
+from consentgate.ledger.merkle import (
+    EMPTY_ROOT,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    subtree_hash,
+)
+from consentgate.ledger.note import NoteSigner, NoteVerifier
+from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes, subject_keys
+
+__all__ = ["Entry", "LedgerStore"]
+
+_NODE = select(ledger_nodes.c.hash).where(
+    ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A disclosure to be written: who (platform id, never stored in the leaf) got what."""
+
+    subject_id: str
+    app_id: str
+    fields: tuple[str, ...]
+    purpose: str
+    basis: str
+    consent_id: str
+    request_id: str
+    at_us: int
+
+
+class LedgerStore:
+    def __init__(self, engine: Engine, signer: NoteSigner) -> None:
+        self.engine = engine
+        self.signer = signer
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return self.signer.verifier
+
+    # -- writing ---------------------------------------------------------------------
+
+    def append(self, connection: Connection, entries: Sequence[Entry]) -> list[int]:
+        """Write ``entries`` as leaves on ``connection`` (inside the caller's transaction);
+        returns their indices."""
+        next_index = self._size(connection)
+        indices: list[int] = []
+        rows = []
+        for entry in entries:
+            key, head = self._subject_key(connection, entry.subject_id)
+            leaf = Leaf(
+                ts_ms=entry.at_us // 1000,
+                app=entry.app_id,
+                subj=pseudonym(key, entry.subject_id),
+                prev=-1 if head is None else head,
+                fields=entry.fields,
+                purpose=entry.purpose,
+                basis=entry.basis,
+                consent=entry.consent_id,
+                req=entry.request_id,
+                nonce=new_nonce(),
+            )
+            rows.append(
+                {
+                    "idx": next_index,
+                    "data": leaf.encode(),
+                    "pseudonym": leaf.subj,
+                    "app_id": entry.app_id,
+                    "at_us": entry.at_us,
+                }
+            )
+            connection.execute(
+                update(subject_keys)
+                .where(subject_keys.c.subject_id == entry.subject_id)
+                .values(head=next_index)
+            )
+            indices.append(next_index)
+            next_index += 1
+        if rows:
+            connection.execute(insert(ledger_leaves), rows)
+        return indices
+
+    def integrate(self, *, now: datetime | None = None) -> Checkpoint:
+        """Extend the tree over every appended leaf and sign a checkpoint of its size (the
+        empty log publishes size 0 with the root SHA-256(""))."""
+        with self.engine.begin() as connection:
+            latest = self._latest(connection)
+            old = latest.size if latest is not None else 0
+            size = self._size(connection)
+            if latest is not None and size == old:
+                return latest
+            fresh: dict[tuple[int, int], bytes] = {}
+            leaves = connection.execute(
+                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                .where(ledger_leaves.c.idx >= old)
+                .order_by(ledger_leaves.c.idx)
+            )
+            for index, data in leaves:
+                fresh[(0, index)] = leaf_hash(bytes(data))
+            level = 1
+            while size >> level:  # the perfect subtrees completed since the last checkpoint
+                for j in range(old >> level, size >> level):
+                    left = self._node(connection, fresh, level - 1, 2 * j)
+                    right = self._node(connection, fresh, level - 1, 2 * j + 1)
+                    fresh[(level, j)] = node_hash(left, right)
+                level += 1
+            if fresh:
+                connection.execute(
+                    insert(ledger_nodes),
+                    [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in fresh.items()],
+                )
+            root = (
+                EMPTY_ROOT
+                if size == 0
+                else subtree_hash(lambda lv, ix: self._node(connection, fresh, lv, ix), 0, size)
+            )
+            checkpoint = Checkpoint(self.signer.name, size, root)
+            connection.execute(
+                insert(ledger_checkpoints),
+                [
+                    {
+                        "size": size,
+                        "note": sign_checkpoint(checkpoint, self.signer),
+                        "at_us": to_micros(now or utc_now()),
+                    }
+                ],
+            )
+            return checkpoint
+
+    def shred(self, subject_id: str) -> bool:
+        """Destroy the subject's pseudonym key: their leaves become unlinkable to them, and
+        every proof still verifies. (The erasure workflow appends an erasure leaf first.)"""
+        with self.engine.begin() as connection:
+            deleted = connection.execute(
+                subject_keys.delete().where(subject_keys.c.subject_id == subject_id)
+            ).rowcount
+        return bool(deleted)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def latest_note(self) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(ledger_checkpoints.c.note)
+                .order_by(ledger_checkpoints.c.size.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+
+    def checkpoint(self) -> Checkpoint | None:
+        with self.engine.connect() as connection:
+            return self._latest(connection)
+
+    def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                .where(ledger_leaves.c.idx >= start, ledger_leaves.c.idx < end)
+                .order_by(ledger_leaves.c.idx)
+            )
+            return [(int(i), bytes(d)) for i, d in rows]
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self.engine.connect() as connection:
+            self._published(connection, size)
+            return inclusion_proof(lambda lv, ix: self._node(connection, {}, lv, ix), index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        with self.engine.connect() as connection:
+            self._published(connection, second)
+            return consistency_proof(
+                lambda lv, ix: self._node(connection, {}, lv, ix), first, second
+            )
+
+    def subject_pseudonym(self, subject_id: str) -> str | None:
+        with self.engine.connect() as connection:
+            key = connection.execute(
+                select(subject_keys.c.pseudonym_key).where(subject_keys.c.subject_id == subject_id)
+            ).scalar_one_or_none()
+        return None if key is None else pseudonym(bytes(key), subject_id)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _published(self, connection: Connection, size: int) -> None:
+        """Proofs only against a published checkpoint's size (never the live tree)."""
+        latest = self._latest(connection)
+        if latest is None or size > latest.size or size < 0:
+            raise ProofError(f"no published checkpoint covers size {size}")
+
+    def _latest(self, connection: Connection) -> Checkpoint | None:
+        note = connection.execute(
+            select(ledger_checkpoints.c.note).order_by(ledger_checkpoints.c.size.desc()).limit(1)
+        ).scalar_one_or_none()
+        return None if note is None else open_checkpoint(note, self.verifier)
+
+    @staticmethod
+    def _size(connection: Connection) -> int:
+        top = connection.execute(select(func.max(ledger_leaves.c.idx))).scalar_one_or_none()
+        return 0 if top is None else int(top) + 1
+
+    @staticmethod
+    def _node(
+        connection: Connection, fresh: dict[tuple[int, int], bytes], level: int, index: int
+    ) -> bytes:
+        found = fresh.get((level, index))
+        if found is not None:
+            return found
+        value = connection.execute(_NODE, {"level": level, "idx": index}).scalar_one_or_none()
+        if value is None:
+            raise ProofError(f"node {level}/{index} is not in the stored tree")
+        return bytes(value)
+
+    @staticmethod
+    def _subject_key(connection: Connection, subject_id: str) -> tuple[bytes, int | None]:
+        row = connection.execute(
+            select(subject_keys.c.pseudonym_key, subject_keys.c.head).where(
+                subject_keys.c.subject_id == subject_id
+            )
+        ).first()
+        if row is not None:
+            return bytes(row.pseudonym_key), None if row.head is None else int(row.head)
+        key = new_pseudonym_key()
+        connection.execute(
+            insert(subject_keys),
+            [
+                {
+                    "subject_id": subject_id,
+                    "pseudonym_key": key,
+                    "head": None,
+                    "created_us": to_micros(utc_now()),
+                }
+            ],
+        )
+        return key, None

@@ -1,0 +1,55 @@
+"""Ed25519 signing keys kept in ``signing_keys`` (one current key per use: consent
+receipts, ledger checkpoints), generated on first use."""
+
+from __future__ import annotations
+
+import secrets
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, insert, select
+
+from consentgate.clock import to_micros, utc_now
+from consentgate.storage.tables import signing_keys
+
+__all__ = ["ed25519_key"]
+
+
+def ed25519_key(engine: Engine, use: str, *, prefix: str) -> tuple[str, Ed25519PrivateKey]:
+    """The newest key for ``use`` as (key id, private key), created when there is none."""
+    with engine.begin() as connection:
+        row = connection.execute(
+            select(signing_keys.c.kid, signing_keys.c.private_pem)
+            .where(signing_keys.c.use == use)
+            .order_by(signing_keys.c.created_us.desc(), signing_keys.c.kid)
+            .limit(1)
+        ).first()
+        if row is not None:
+            key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise TypeError(f"the stored {use} key is not an Ed25519 key")
+            return row.kid, key
+        private = Ed25519PrivateKey.generate()
+        kid = prefix + secrets.token_urlsafe(9)
+        connection.execute(
+            insert(signing_keys),
+            [
+                {
+                    "kid": kid,
+                    "use": use,
+                    "private_pem": private.private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    ).decode(),
+                    "public_pem": private.public_key()
+                    .public_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PublicFormat.SubjectPublicKeyInfo,
+                    )
+                    .decode(),
+                    "created_us": to_micros(utc_now()),
+                }
+            ],
+        )
+        return kid, private
