@@ -46,3 +46,11 @@ class Settings(BaseSettings):
         default=1.0, ge=0, le=50, description="How long a batch waits for company."
     )
     detect: bool = Field(default=True, description="Harvest detection (CONSENTGATE_DETECT).")
+    ledger_origin: str = Field(
+        default="localhost/consentgate/ledger/v1",
+        pattern=r"^[^\s+]+$",
+        description="Checkpoint origin and note key name (e.g. <host>/consentgate/ledger/v1).",
+    )
+    ledger_integrate_ms: int = Field(
+        default=500, ge=10, le=1000, description="Longest wait before new leaves are signed."
+    )

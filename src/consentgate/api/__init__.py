@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 
-from consentgate.api import routes_apps, routes_data, routes_me, routes_oauth
+from consentgate.api import routes_apps, routes_data, routes_ledger, routes_me, routes_oauth
 from consentgate.api.envelope import RequestContext, install_error_handlers
 from consentgate.api.services import Services
+from consentgate.logs import configure_logging
 from consentgate.runtime import Runtime
 
 __all__ = ["Services", "create_app"]
@@ -17,6 +19,8 @@ __all__ = ["Services", "create_app"]
 
 def create_app(runtime: Runtime, *, subject_secret: bytes) -> FastAPI:
     """The consentgate API over ``runtime`` (its database, catalog and source)."""
+    if not structlog.is_configured():
+        configure_logging()  # never structlog's default of printing to stdout
     services = Services.build(runtime, subject_secret=subject_secret)
 
     @asynccontextmanager
@@ -37,6 +41,7 @@ def create_app(runtime: Runtime, *, subject_secret: bytes) -> FastAPI:
     app.include_router(routes_apps.router)
     app.include_router(routes_me.router)
     app.include_router(routes_data.router)
+    app.include_router(routes_ledger.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:

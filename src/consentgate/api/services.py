@@ -10,6 +10,8 @@ from consentgate.api.tokens import AppTokens
 from consentgate.gateway.read import ReadPath
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.ledger.integrator import Integrator
+from consentgate.ledger.store import LedgerStore, open_ledger
 from consentgate.runtime import Runtime
 from consentgate.storage.secrets import server_secret
 
@@ -24,12 +26,21 @@ class Services:
     subject_secret: bytes
     recorder: DisclosureRecorder
     reads: ReadPath
+    ledger: LedgerStore
+    integrator: Integrator
 
     @classmethod
     def build(cls, runtime: Runtime, *, subject_secret: bytes) -> Services:
         engine = runtime.engine
         settings = runtime.settings
         sealer = IdSealer(server_secret(engine, "scoped-ids", size=64))
+        ledger = open_ledger(engine, origin=settings.ledger_origin)
+        recorder = DisclosureRecorder(
+            engine,
+            ledger=ledger,
+            max_batch=settings.group_commit_max,
+            wait_ms=settings.group_commit_wait_ms,
+        )
         return cls(
             runtime=runtime,
             tokens=AppTokens(
@@ -37,18 +48,19 @@ class Services:
             ),
             sealer=sealer,
             subject_secret=subject_secret,
-            recorder=DisclosureRecorder(
-                engine,
-                max_batch=settings.group_commit_max,
-                wait_ms=settings.group_commit_wait_ms,
-            ),
+            recorder=recorder,
             reads=ReadPath(
                 engine=engine, catalog=runtime.catalog, source=runtime.source, sealer=sealer
+            ),
+            ledger=ledger,
+            integrator=Integrator(
+                ledger, recorder.appended, period_ms=settings.ledger_integrate_ms
             ),
         )
 
     def close(self) -> None:
         self.recorder.close()
+        self.integrator.close()
         self.runtime.close()
 
 

@@ -213,8 +213,8 @@ class ReadPath:
             data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _ in chosen]
         return {name: data[name] for name in allowed}
 
-    @staticmethod
     def _row(
+        self,
         app_id: str,
         subject_id: str,
         purpose: str,
@@ -230,6 +230,7 @@ class ReadPath:
             purpose=purpose,
             consent_ids=tuple(dict.fromkeys(decision.consent_for[f] for f in decision.allowed)),
             request_id=request_id,
+            basis=self.catalog.purposes[purpose].legal_basis,
         )
 
 

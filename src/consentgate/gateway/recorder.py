@@ -1,5 +1,8 @@
 """Write-ahead disclosure recording with group commit (I2).
 
+Each batch writes the disclosure rows and, when a ledger is attached, their ledger leaves in
+the same transaction.
+
 Requests hand their disclosure rows to one writer thread and wait; the writer commits
 whatever has gathered (up to ``max_batch`` rows, waiting at most ``wait_ms`` for company)
 in one transaction — one durable commit shared by concurrent requests — and then releases
@@ -22,6 +25,7 @@ import structlog
 from sqlalchemy import Engine, insert
 
 from consentgate.errors import LedgerUnavailable
+from consentgate.ledger.store import Entry, LedgerStore
 from consentgate.storage.tables import disclosures
 
 __all__ = ["DisclosureRecorder", "DisclosureRow"]
@@ -38,6 +42,7 @@ class DisclosureRow:
     purpose: str
     consent_ids: tuple[str, ...]
     request_id: str
+    basis: str = "consent"
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -50,13 +55,34 @@ class DisclosureRow:
             "request_id": self.request_id,
         }
 
+    def as_entry(self) -> Entry:
+        return Entry(
+            subject_id=self.subject_id,
+            app_id=self.app_id,
+            fields=self.fields,
+            purpose=self.purpose,
+            basis=self.basis,
+            consent_id=",".join(self.consent_ids),
+            request_id=self.request_id,
+            at_us=self.at_us,
+        )
+
 
 _Item = tuple[Sequence[DisclosureRow], "Future[None]"]
 
 
 class DisclosureRecorder:
-    def __init__(self, engine: Engine, *, max_batch: int = 256, wait_ms: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ledger: LedgerStore | None = None,
+        max_batch: int = 256,
+        wait_ms: float = 1.0,
+    ) -> None:
         self._engine = engine
+        self._ledger = ledger
+        self.appended = threading.Event()  # set after each commit that wrote leaves
         self._max_batch = max_batch
         self._wait_s = wait_ms / 1000.0
         self._queue: queue.Queue[_Item | None] = queue.Queue()
@@ -120,6 +146,10 @@ class DisclosureRecorder:
             if rows:
                 with self._engine.begin() as connection:
                     connection.execute(insert(disclosures), rows)
+                    if self._ledger is not None:
+                        self._ledger.append(
+                            connection, [row.as_entry() for rows, _ in batch for row in rows]
+                        )
         except Exception as exc:  # noqa: BLE001 — every waiter must learn of the failure
             log.error("disclosure_commit_failed", rows=len(rows), error=type(exc).__name__)
             failure = LedgerUnavailable(
@@ -129,5 +159,7 @@ class DisclosureRecorder:
                 future.set_exception(failure)
             return
         self.batches += 1
+        if rows and self._ledger is not None:
+            self.appended.set()
         for _, future in batch:
             future.set_result(None)

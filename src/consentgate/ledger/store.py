@@ -30,9 +30,20 @@ from consentgate.ledger.merkle import (
     subtree_hash,
 )
 from consentgate.ledger.note import NoteSigner, NoteVerifier
+from consentgate.storage.keys import ed25519_key
 from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes, subject_keys
 
-__all__ = ["Entry", "LedgerStore"]
+__all__ = ["CHECKPOINT_KEY_USE", "Entry", "LedgerStore", "open_ledger"]
+
+CHECKPOINT_KEY_USE = "ledger-checkpoint"
+
+
+def open_ledger(engine: Engine, *, origin: str) -> LedgerStore:
+    """The ledger of this database, signing with its checkpoint key (created on first use).
+    The origin is fixed once checkpoints exist: it is the key name they are signed under."""
+    _, key = ed25519_key(engine, CHECKPOINT_KEY_USE, prefix="lk_")
+    return LedgerStore(engine, NoteSigner(origin, key))
+
 
 _NODE = select(ledger_nodes.c.hash).where(
     ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
@@ -51,6 +62,7 @@ class Entry:
     consent_id: str
     request_id: str
     at_us: int
+    kind: str = "disclosure"
 
 
 class LedgerStore:
@@ -83,6 +95,7 @@ class LedgerStore:
                 consent=entry.consent_id,
                 req=entry.request_id,
                 nonce=new_nonce(),
+                kind=entry.kind,
             )
             rows.append(
                 {
@@ -151,14 +164,15 @@ class LedgerStore:
             )
             return checkpoint
 
-    def shred(self, subject_id: str) -> bool:
+    def shred(self, subject_id: str, *, connection: Connection | None = None) -> bool:
         """Destroy the subject's pseudonym key: their leaves become unlinkable to them, and
-        every proof still verifies. (The erasure workflow appends an erasure leaf first.)"""
-        with self.engine.begin() as connection:
-            deleted = connection.execute(
-                subject_keys.delete().where(subject_keys.c.subject_id == subject_id)
-            ).rowcount
-        return bool(deleted)
+        every proof still verifies. (``ledger.erasure.shred_subject`` first appends an
+        erasure leaf and erases the rows that would link the leaves back.)"""
+        statement = subject_keys.delete().where(subject_keys.c.subject_id == subject_id)
+        if connection is not None:
+            return bool(connection.execute(statement).rowcount)
+        with self.engine.begin() as own:
+            return bool(own.execute(statement).rowcount)
 
     # -- reading ---------------------------------------------------------------------
 

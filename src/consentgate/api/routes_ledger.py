@@ -1,0 +1,72 @@
+"""Public ledger endpoints (no authentication: they carry no identifiers): the latest signed
+checkpoint, the note verifier key, leaves by index, inclusion and consistency proofs — all
+an auditor needs to verify the log without trusting its operator."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+
+from consentgate.api.deps import ServicesDep, strict_query
+from consentgate.errors import InvalidInput, StorageUnavailable
+from consentgate.ledger.merkle import ProofError
+
+router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"])
+
+LEAVES_PAGE = 1000
+Index = Annotated[int, Query(ge=0, le=2**62)]
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
+def checkpoint(services: ServicesDep) -> PlainTextResponse:
+    note = services.ledger.latest_note()
+    if note is None:
+        raise StorageUnavailable("no checkpoint has been published yet: retry in a second")
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/key", response_class=PlainTextResponse, summary="The checkpoint verifier key")
+def key(services: ServicesDep) -> PlainTextResponse:
+    return PlainTextResponse(services.ledger.verifier.encode(), media_type="text/plain")
+
+
+@router.get(
+    "/leaves",
+    summary="Leaves [start, end) as base64 of their exact bytes (a bounded page)",
+    dependencies=[Depends(strict_query("start", "end"))],
+)
+async def leaves(start: Index, end: Index, services: ServicesDep) -> dict[str, Any]:
+    if end < start:
+        raise InvalidInput("end must not be below start")
+    rows = await run_in_threadpool(services.ledger.leaves, start, min(end, start + LEAVES_PAGE))
+    return {"leaves": [{"index": i, "leaf": base64.b64encode(data).decode()} for i, data in rows]}
+
+
+@router.get(
+    "/proof/inclusion",
+    summary="Inclusion proof of leaf index in the tree of a published size",
+    dependencies=[Depends(strict_query("index", "size"))],
+)
+async def inclusion(index: Index, size: Index, services: ServicesDep) -> dict[str, Any]:
+    try:
+        proof = await run_in_threadpool(services.ledger.inclusion_proof, index, size)
+    except ProofError as exc:
+        raise InvalidInput(str(exc)) from None
+    return {"hashes": [h.hex() for h in proof]}
+
+
+@router.get(
+    "/proof/consistency",
+    summary="Consistency proof between two published sizes",
+    dependencies=[Depends(strict_query("first", "second"))],
+)
+async def consistency(first: Index, second: Index, services: ServicesDep) -> dict[str, Any]:
+    try:
+        proof = await run_in_threadpool(services.ledger.consistency_proof, first, second)
+    except ProofError as exc:
+        raise InvalidInput(str(exc)) from None
+    return {"hashes": [h.hex() for h in proof]}

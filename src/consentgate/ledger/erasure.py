@@ -1,0 +1,64 @@
+"""The erasure primitive: append an erasure leaf, then destroy the subject's pseudonym key
+and the rows that would link their leaves back to them (their consents and consent history,
+whose ids appear in leaves, and the plain disclosure index). Afterwards every proof still
+verifies and no stored row links the subject's platform id to a leaf.
+
+The full erasure workflow (notice to every recipient first, Art. 17(2) and 19) comes with
+the rights issue; this is the last step of it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from consentgate.clock import to_micros, utc_now
+from consentgate.ledger.store import Entry, LedgerStore
+from consentgate.storage.tables import consent_events, consents, disclosures, subject_keys
+
+__all__ = ["ShredResult", "shred_subject"]
+
+
+@dataclass(frozen=True)
+class ShredResult:
+    erasure_leaf: int | None
+    consents_erased: int
+    disclosure_rows_erased: int
+
+
+def shred_subject(
+    ledger: LedgerStore, subject_id: str, *, now: datetime | None = None
+) -> ShredResult:
+    moment = to_micros(now or utc_now())
+    with ledger.engine.begin() as connection:
+        has_key = connection.execute(
+            select(subject_keys.c.subject_id).where(subject_keys.c.subject_id == subject_id)
+        ).first()
+        leaf = None
+        if has_key is not None:
+            [leaf] = ledger.append(
+                connection,
+                [
+                    Entry(
+                        subject_id=subject_id,
+                        app_id="app_platform",
+                        fields=(),
+                        purpose="erasure",
+                        basis="gdpr-art17",
+                        consent_id="",
+                        request_id="req_erasure_" + secrets.token_urlsafe(9),
+                        at_us=moment,
+                        kind="erasure",
+                    )
+                ],
+            )
+            ledger.shred(subject_id, connection=connection)
+        ids = select(consents.c.id).where(consents.c.subject_id == subject_id)
+        connection.execute(delete(consent_events).where(consent_events.c.consent_id.in_(ids)))
+        erased = connection.execute(delete(consents).where(consents.c.subject_id == subject_id))
+        rows = connection.execute(delete(disclosures).where(disclosures.c.subject_id == subject_id))
+    ledger.integrate()
+    return ShredResult(leaf, erased.rowcount, rows.rowcount)

@@ -1,0 +1,110 @@
+"""Verification from published material only (``consentgate ledger verify --url``): check
+the checkpoint's signature, recompute the root from every leaf, and prove consistency with
+an earlier checkpoint the caller kept. Nothing from the operator is trusted but what the
+signature and the hashes bind."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+import httpx
+
+from consentgate.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from consentgate.ledger.merkle import MemoryTree, ProofError, verify_consistency
+from consentgate.ledger.note import NoteError, NoteVerifier
+
+__all__ = ["Verification", "verify_published"]
+
+PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    size: int
+    note: str | None
+    failed_index: int | None = None
+    problem: str | None = None
+
+    def line(self) -> str:
+        if self.ok:
+            return f"OK size={self.size}"
+        index = "-" if self.failed_index is None else str(self.failed_index)
+        return f"FAIL index={index}: {self.problem}"
+
+
+def _fail(size: int, index: int | None, problem: str) -> Verification:
+    return Verification(False, size, None, index, problem)
+
+
+def verify_published(
+    client: httpx.Client, *, key: str | None = None, since: str | None = None
+) -> Verification:
+    """Verify the log served at ``client``'s base URL; ``key`` pins the verifier key (else it
+    is fetched), ``since`` is an earlier signed checkpoint note to prove consistency with."""
+    try:
+        verifier = NoteVerifier.parse(key or client.get("/v1/ledger/key").text.strip())
+        note = client.get("/v1/ledger/checkpoint").text
+        checkpoint = open_checkpoint(note, verifier)
+    except (NoteError, CheckpointError, httpx.HTTPError) as exc:
+        return _fail(0, None, f"checkpoint: {exc}")
+    tree = MemoryTree()
+    while tree.size < checkpoint.size:
+        start = tree.size
+        end = min(checkpoint.size, start + PAGE)
+        try:
+            page = client.get("/v1/ledger/leaves", params={"start": start, "end": end}).json()
+            items = page["leaves"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return _fail(checkpoint.size, start, "the leaves could not be read")
+        if not items:
+            return _fail(checkpoint.size, start, "leaf missing")
+        for item in items:
+            if item.get("index") != tree.size:
+                return _fail(checkpoint.size, tree.size, "leaf missing or out of order")
+            try:
+                data = base64.b64decode(item["leaf"], validate=True)
+            except (binascii.Error, KeyError, TypeError):
+                return _fail(checkpoint.size, tree.size, "leaf is not base64")
+            tree.append(data)
+    if tree.root(checkpoint.size) != checkpoint.root:
+        return _fail(checkpoint.size, None, "the leaves do not hash to the checkpoint's root")
+    if since is not None:
+        problem = _consistent(client, verifier, since, checkpoint, tree)
+        if problem is not None:
+            return _fail(checkpoint.size, None, problem)
+    return Verification(True, checkpoint.size, note)
+
+
+def _consistent(
+    client: httpx.Client,
+    verifier: NoteVerifier,
+    since: str,
+    checkpoint: Checkpoint,
+    tree: MemoryTree,
+) -> str | None:
+    try:
+        earlier = open_checkpoint(since, verifier)
+    except CheckpointError as exc:
+        return f"the saved checkpoint does not verify: {exc}"
+    if earlier.size > checkpoint.size:
+        return f"the log shrank from {earlier.size} to {checkpoint.size} leaves (rolled back)"
+    if tree.root(earlier.size) != earlier.root:
+        return f"the first {earlier.size} leaves no longer hash to the saved checkpoint's root"
+    try:
+        proof = client.get(
+            "/v1/ledger/proof/consistency",
+            params={"first": earlier.size, "second": checkpoint.size},
+        ).json()["hashes"]
+        verify_consistency(
+            earlier.size,
+            checkpoint.size,
+            earlier.root,
+            checkpoint.root,
+            [bytes.fromhex(h) for h in proof],
+        )
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, ProofError) as exc:
+        return f"no valid consistency proof from the saved checkpoint: {exc}"
+    return None
