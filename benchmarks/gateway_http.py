@@ -187,7 +187,7 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
 
     from consentgate.storage import make_engine
-    from consentgate.storage.tables import disclosures
+    from consentgate.storage.tables import ledger_leaves
 
     folder = Path(tempfile.mkdtemp(prefix="consentgate-bench-"))
     database_url = f"sqlite:///{folder / 'bench.db'}"
@@ -242,7 +242,7 @@ def main() -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
         recorded = int(
-            connection.execute(select(func.count()).select_from(disclosures)).scalar_one()
+            connection.execute(select(func.count()).select_from(ledger_leaves)).scalar_one()
         )
     engine.dispose()
     served = sum(r["requests"] - r["non_2xx"] for r in results["gateway"]) + 1  # + the probe

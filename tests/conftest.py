@@ -28,7 +28,7 @@ from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_background
 from consentgate.sources.synthetic import PlatformSource, generate_platform
 from consentgate.storage import make_engine, migrate
-from consentgate.storage.tables import disclosures
+from consentgate.storage.tables import ledger_leaves
 
 POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -188,7 +188,7 @@ class LiveServer:
     def disclosure_count(self) -> int:
         with self.runtime.engine.connect() as connection:
             return int(
-                connection.execute(select(func.count()).select_from(disclosures)).scalar_one()
+                connection.execute(select(func.count()).select_from(ledger_leaves)).scalar_one()
             )
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from consentgate.clock import utc_now
 from consentgate.consent import ConsentPolicy, grant_consent
-from consentgate.storage.tables import disclosures
+from consentgate.ledger.leaves import Leaf
+from consentgate.storage.tables import ledger_leaves
 
 from .conftest import LiveApp, LiveServer, make_live_app
 
@@ -76,10 +77,16 @@ def test_a_read_releases_only_consented_fields_and_is_recorded_first(
     assert body["data"] == expected
     request_id = response.headers["x-request-id"]
     with live_server.runtime.engine.connect() as connection:
-        row = connection.execute(
-            select(disclosures).where(disclosures.c.request_id == request_id)
-        ).one()
-    assert (row.app_id, row.subject_id, row.fields) == (live_app.id, subject, ["name", "birthday"])
+        leaves = [
+            Leaf.decode(bytes(d)) for (d,) in connection.execute(select(ledger_leaves.c.data))
+        ]
+    [leaf] = [leaf for leaf in leaves if leaf.req == request_id]
+    assert (leaf.app, leaf.fields, leaf.purpose) == (
+        live_app.id,
+        ("name", "birthday"),
+        "academic_research",
+    )
+    assert leaf.subj == live_server.services.ledger.subject_pseudonym(subject)
     mine = http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject))
     assert mine.status_code == 200
     assert [d["request_id"] for d in mine.json()["data"]][-1] == request_id
@@ -252,12 +259,12 @@ def test_a_failed_recording_releases_nothing(
     scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
     engine = live_server.runtime.engine
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE disclosures RENAME TO disclosures_offline"))
+        connection.execute(text("ALTER TABLE ledger_leaves RENAME TO ledger_leaves_offline"))
     try:
         response = read(http, live_app, scoped, "name")
     finally:
         with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE disclosures_offline RENAME TO disclosures"))
+            connection.execute(text("ALTER TABLE ledger_leaves_offline RENAME TO ledger_leaves"))
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "LEDGER_UNAVAILABLE"
     name = live_server.runtime.source.fetch([subject], ["name"])[subject]["name"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select
 
 from consentgate.api.deps import CurrentSubject, ServicesDep, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
@@ -13,7 +13,8 @@ from consentgate.clock import from_micros
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
 from consentgate.errors import InvalidInput
-from consentgate.storage.tables import disclosures
+from consentgate.ledger.checkpoint import open_checkpoint
+from consentgate.ledger.leaves import Leaf
 
 router = APIRouter(prefix="/v1/me", tags=["data subject"])
 Paging = [Depends(strict_query("cursor", "limit"))]
@@ -69,42 +70,47 @@ def renew(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> di
     ).as_dict()
 
 
-@router.get("/disclosures", summary="Who received my data", dependencies=Paging)
+@router.get("/disclosures", summary="Who received my data, with ledger proofs", dependencies=Paging)
 def my_disclosures(
     subject: CurrentSubject,
     services: ServicesDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
+    """Every disclosure of the subject, each with its leaf and an inclusion proof against the
+    latest published checkpoint (``proof: null`` while not yet covered), and the chain head:
+    walking ``prev`` from the head back to -1 checks that none is missing."""
     scope = f"disclosures:{subject}"
     after = cursor_position(services.sealer, scope, cursor)
-    query = (
-        select(disclosures)
-        .where(disclosures.c.subject_id == subject)
-        .order_by(disclosures.c.seq)
-        .limit(limit + 1)
+    if after is not None and not after.isdigit():
+        raise InvalidInput("the paging cursor is not valid for this list")
+    ledger = services.ledger
+    head, found = ledger.subject_leaves(
+        subject, after=None if after is None else int(after), limit=limit + 1
     )
-    if after is not None:
-        if not after.isdigit():
-            raise InvalidInput("the paging cursor is not valid for this list")
-        query = query.where(disclosures.c.seq > int(after))
-    with services.runtime.engine.connect() as connection:
-        found = list(connection.execute(query))
-    rows, next_cursor = page(services.sealer, scope, found, limit, lambda r: str(r.seq))
-    data = [
-        {
-            "index": row.seq,
-            "app_id": row.app_id,
-            "fields": row.fields,
-            "purpose": row.purpose,
-            "time": from_micros(row.at_us).isoformat(),
-            "request_id": row.request_id,
-        }
-        for row in rows
-    ]
-    return {
-        "data": data,
-        "chain_head": None,
-        "checkpoint": None,
-        "paging": {"next": next_cursor},
-    }
+    rows, next_cursor = page(services.sealer, scope, found, limit, lambda r: str(r[0]))
+    note = ledger.latest_note()
+    checkpoint = None if note is None else open_checkpoint(note, ledger.verifier)
+    data = []
+    for index, raw in rows:
+        leaf = Leaf.decode(raw)
+        covered = checkpoint is not None and index < checkpoint.size
+        proof = None
+        if covered and checkpoint is not None:
+            hashes = ledger.inclusion_proof(index, checkpoint.size)
+            proof = {"size": checkpoint.size, "hashes": [h.hex() for h in hashes]}
+        data.append(
+            {
+                "index": index,
+                "type": leaf.kind,
+                "app_id": leaf.app,
+                "fields": list(leaf.fields),
+                "purpose": leaf.purpose,
+                "time": from_micros(leaf.ts_ms * 1000).isoformat(),
+                "request_id": leaf.req,
+                "leaf": base64.b64encode(raw).decode(),
+                "proof": proof,
+                "checkpoint": note if covered else None,
+            }
+        )
+    return {"data": data, "checkpoint": note, "chain_head": head, "paging": {"next": next_cursor}}

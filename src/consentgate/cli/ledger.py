@@ -58,7 +58,6 @@ def shred(
             "subject": subject_id,
             "erasure_leaf": result.erasure_leaf,
             "consents_erased": result.consents_erased,
-            "disclosure_rows_erased": result.disclosure_rows_erased,
         },
         as_json=as_json,
         title="shredded",

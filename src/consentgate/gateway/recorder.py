@@ -1,7 +1,6 @@
 """Write-ahead disclosure recording with group commit (I2).
 
-Each batch writes the disclosure rows and, when a ledger is attached, their ledger leaves in
-the same transaction.
+Each batch is written as ledger leaves in one transaction.
 
 Requests hand their disclosure rows to one writer thread and wait; the writer commits
 whatever has gathered (up to ``max_batch`` rows, waiting at most ``wait_ms`` for company)
@@ -19,14 +18,12 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from consentgate.errors import LedgerUnavailable
 from consentgate.ledger.store import Entry, LedgerStore
-from consentgate.storage.tables import disclosures
 
 __all__ = ["DisclosureRecorder", "DisclosureRow"]
 
@@ -43,17 +40,6 @@ class DisclosureRow:
     consent_ids: tuple[str, ...]
     request_id: str
     basis: str = "consent"
-
-    def as_row(self) -> dict[str, Any]:
-        return {
-            "at_us": self.at_us,
-            "app_id": self.app_id,
-            "subject_id": self.subject_id,
-            "fields": list(self.fields),
-            "purpose": self.purpose,
-            "consent_ids": list(self.consent_ids),
-            "request_id": self.request_id,
-        }
 
     def as_entry(self) -> Entry:
         return Entry(
@@ -76,7 +62,7 @@ class DisclosureRecorder:
         self,
         engine: Engine,
         *,
-        ledger: LedgerStore | None = None,
+        ledger: LedgerStore,
         max_batch: int = 256,
         wait_ms: float = 1.0,
     ) -> None:
@@ -141,17 +127,13 @@ class DisclosureRecorder:
                 return
 
     def _commit(self, batch: list[_Item]) -> None:
-        rows = [row.as_row() for rows, _ in batch for row in rows]
+        entries = [row.as_entry() for rows, _ in batch for row in rows]
         try:
-            if rows:
+            if entries:
                 with self._engine.begin() as connection:
-                    connection.execute(insert(disclosures), rows)
-                    if self._ledger is not None:
-                        self._ledger.append(
-                            connection, [row.as_entry() for rows, _ in batch for row in rows]
-                        )
+                    self._ledger.append(connection, entries)
         except Exception as exc:  # noqa: BLE001 — every waiter must learn of the failure
-            log.error("disclosure_commit_failed", rows=len(rows), error=type(exc).__name__)
+            log.error("disclosure_commit_failed", rows=len(entries), error=type(exc).__name__)
             failure = LedgerUnavailable(
                 "the disclosure could not be recorded, so no data was released: retry later"
             )
@@ -159,7 +141,7 @@ class DisclosureRecorder:
                 future.set_exception(failure)
             return
         self.batches += 1
-        if rows and self._ledger is not None:
+        if entries:
             self.appended.set()
         for _, future in batch:
             future.set_result(None)

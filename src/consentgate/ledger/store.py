@@ -209,6 +209,30 @@ class LedgerStore:
                 lambda lv, ix: self._node(connection, {}, lv, ix), first, second
             )
 
+    def subject_leaves(
+        self, subject_id: str, *, after: int | None, limit: int
+    ) -> tuple[int | None, list[tuple[int, bytes]]]:
+        """The subject's chain head and a page of their leaves (by the pseudonym index)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(subject_keys.c.pseudonym_key, subject_keys.c.head).where(
+                    subject_keys.c.subject_id == subject_id
+                )
+            ).first()
+            if row is None:
+                return None, []
+            mine = pseudonym(bytes(row.pseudonym_key), subject_id)
+            query = (
+                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                .where(ledger_leaves.c.pseudonym == mine)
+                .order_by(ledger_leaves.c.idx)
+                .limit(limit)
+            )
+            if after is not None:
+                query = query.where(ledger_leaves.c.idx > after)
+            leaves = [(int(i), bytes(d)) for i, d in connection.execute(query)]
+        return (None if row.head is None else int(row.head)), leaves
+
     def subject_pseudonym(self, subject_id: str) -> str | None:
         with self.engine.connect() as connection:
             key = connection.execute(

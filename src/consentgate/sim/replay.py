@@ -32,7 +32,7 @@ from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_background
 from consentgate.sources.synthetic import generate_platform
 from consentgate.storage.secrets import server_secret
-from consentgate.storage.tables import disclosures
+from consentgate.storage.tables import ledger_leaves
 
 __all__ = ["CRAWLED_FIELDS", "ReplayResult", "run_replay"]
 
@@ -76,7 +76,7 @@ def run_replay(*, subjects: int = 20_000, installs: int = 50, seed: int = 1) -> 
             legacy = _legacy(runtime, installers)
             gateway = _gateway(runtime, installers)
             with runtime.engine.connect() as connection:
-                entries = connection.execute(select(func.count()).select_from(disclosures))
+                entries = connection.execute(select(func.count()).select_from(ledger_leaves))
                 ledger_entries = int(entries.scalar_one())
         finally:
             runtime.close()

@@ -25,7 +25,6 @@ __all__ = [
     "apps",
     "consent_events",
     "consents",
-    "disclosures",
     "ledger_checkpoints",
     "ledger_leaves",
     "ledger_nodes",
@@ -165,24 +164,6 @@ operator_keys = Table(
     Column("label", String(200), nullable=True),
     Column("created_us", BigInteger, nullable=False),
     Column("revoked_us", BigInteger, nullable=True),
-)
-
-# Write-ahead record of every disclosure (I2); the ledger issue replaces it with the log.
-disclosures = Table(
-    "disclosures",
-    metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
-    Column("at_us", BigInteger, nullable=False),
-    Column("app_id", String(64), nullable=False),
-    Column("subject_id", String(128), nullable=False),
-    Column("fields", JSON, nullable=False),
-    Column("purpose", String(64), nullable=False),
-    Column("consent_ids", JSON, nullable=False),
-    Column("request_id", String(64), nullable=False),
-    Index("ix_disclosures_subject_id_seq", "subject_id", "seq"),
-    Index("ix_disclosures_app_id_seq", "app_id", "seq"),
 )
 
 # --- the verifiable ledger (RFC 9162 log) ------------------------------------------------
