@@ -9,10 +9,15 @@ import httpx
 import typer
 
 from consentgate.cli.output import CommandGroup, JsonOption, print_record
+from consentgate.errors import InvalidInput
 from consentgate.ledger.erasure import shred_subject
-from consentgate.ledger.store import open_ledger
-from consentgate.ledger.verify import verify_published
+from consentgate.ledger.fsck import FsckResult, check_database
+from consentgate.ledger.note import NoteVerifier
+from consentgate.ledger.store import open_ledger, stored_verifier
+from consentgate.ledger.verify import Verification, verify_published
 from consentgate.runtime import open_runtime
+from consentgate.settings import Settings
+from consentgate.storage.engine import make_engine
 
 app = typer.Typer(cls=CommandGroup, help="The verifiable disclosure ledger.")
 
@@ -21,7 +26,10 @@ EXIT_VERIFICATION_FAILED = 3
 
 @app.command()
 def verify(
-    url: Annotated[str, typer.Option(help="Base URL of a consentgate server.")],
+    url: Annotated[str | None, typer.Option(help="Base URL of a consentgate server.")] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Check a ledger database directly (fsck).")
+    ] = None,
     since: Annotated[
         Path | None, typer.Option(help="An earlier checkpoint note you saved: prove consistency.")
     ] = None,
@@ -32,14 +40,31 @@ def verify(
         Path | None, typer.Option(help="Write the verified checkpoint here, for the next --since.")
     ] = None,
 ) -> None:
-    """Verify the log from published material only. Exit 0 when all holds, 3 when not."""
+    """Verify the log: from published material only (--url), or the stored ledger end to end
+    (--database). Exit 0 when all holds, 3 when not (first line: FAIL index=<i>: ...)."""
+    if (url is None) == (database is None):
+        raise typer.BadParameter("give exactly one of --url and --database")
     earlier = since.read_text("utf-8") if since is not None else None
-    with httpx.Client(base_url=url, timeout=30) as client:
-        result = verify_published(client, key=key, since=earlier)
+    result: Verification | FsckResult
+    if url is not None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            result = verify_published(client, key=key, since=earlier)
+    else:
+        assert database is not None
+        engine = make_engine(database)
+        verifier = (
+            NoteVerifier.parse(key)
+            if key is not None
+            else stored_verifier(engine, origin=Settings().ledger_origin)
+        )
+        if verifier is None:
+            raise InvalidInput("this database holds no ledger key: pass --key")
+        result = check_database(engine, verifier, since=earlier)
+        engine.dispose()
     typer.echo(result.line())
     if not result.ok:
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
-    if save is not None and result.note is not None:
+    if save is not None and isinstance(result, Verification) and result.note is not None:
         save.write_text(result.note, "utf-8")
 
 

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["NoteError", "NoteSigner", "NoteVerifier", "open_note"]
+__all__ = ["NoteError", "NoteSigner", "NoteVerifier", "key_hash", "open_note"]
 
 _ALG_ED25519 = b"\x01"
 _DASH = "\u2014 "  # EM DASH and a space open every signature line
@@ -32,7 +32,8 @@ def _check_name(name: str) -> None:
         raise NoteError("a key name is non-empty, with no spaces and no '+'")
 
 
-def _key_hash(name: str, public: bytes) -> bytes:
+def key_hash(name: str, public: bytes) -> bytes:
+    """The 4-byte C2SP key hash of an Ed25519 note key."""
     return hashlib.sha256(name.encode() + b"\n" + _ALG_ED25519 + public).digest()[:4]
 
 
@@ -55,16 +56,16 @@ class NoteVerifier:
             raise NoteError("a verifier key is <name>+<hex key hash>+<base64 key>")
         _check_name(name)
         try:
-            key_hash = bytes.fromhex(hash_hex)
+            stated = bytes.fromhex(hash_hex)
             material = base64.b64decode(key_b64, validate=True)
         except (ValueError, binascii.Error):
             raise NoteError("the verifier key is not hex and base64") from None
-        if len(key_hash) != 4 or len(material) != 33 or material[:1] != _ALG_ED25519:
+        if len(stated) != 4 or len(material) != 33 or material[:1] != _ALG_ED25519:
             raise NoteError("the verifier key is not an Ed25519 note key")
         public = material[1:]
-        if _key_hash(name, public) != key_hash:
+        if key_hash(name, public) != stated:
             raise NoteError("the verifier key's hash does not match its name and key")
-        return cls(name, key_hash, Ed25519PublicKey.from_public_bytes(public))
+        return cls(name, stated, Ed25519PublicKey.from_public_bytes(public))
 
     def encode(self) -> str:
         material = base64.b64encode(_ALG_ED25519 + _raw(self.public_key)).decode()
@@ -82,7 +83,7 @@ class NoteSigner:
     @property
     def verifier(self) -> NoteVerifier:
         public = self.private_key.public_key()
-        return NoteVerifier(self.name, _key_hash(self.name, _raw(public)), public)
+        return NoteVerifier(self.name, key_hash(self.name, _raw(public)), public)
 
     def sign(self, text: str) -> str:
         """The signed note of ``text`` (which must end with a newline)."""

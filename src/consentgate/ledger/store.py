@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -29,13 +31,37 @@ from consentgate.ledger.merkle import (
     node_hash,
     subtree_hash,
 )
-from consentgate.ledger.note import NoteSigner, NoteVerifier
+from consentgate.ledger.note import NoteSigner, NoteVerifier, key_hash
 from consentgate.storage.keys import ed25519_key
-from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes, subject_keys
+from consentgate.storage.tables import (
+    ledger_checkpoints,
+    ledger_leaves,
+    ledger_nodes,
+    signing_keys,
+    subject_keys,
+)
 
-__all__ = ["CHECKPOINT_KEY_USE", "Entry", "LedgerStore", "open_ledger"]
+__all__ = ["CHECKPOINT_KEY_USE", "Entry", "LedgerStore", "open_ledger", "stored_verifier"]
 
 CHECKPOINT_KEY_USE = "ledger-checkpoint"
+
+
+def stored_verifier(engine: Engine, *, origin: str) -> NoteVerifier | None:
+    """The checkpoint verifier of this database's ledger key, without creating one."""
+    with engine.connect() as connection:
+        pem = connection.execute(
+            select(signing_keys.c.public_pem)
+            .where(signing_keys.c.use == CHECKPOINT_KEY_USE)
+            .order_by(signing_keys.c.created_us.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    if pem is None:
+        return None
+    public = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(public, Ed25519PublicKey):
+        raise TypeError("the stored ledger key is not an Ed25519 key")
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return NoteVerifier(origin, key_hash(origin, raw), public)
 
 
 def open_ledger(engine: Engine, *, origin: str) -> LedgerStore:

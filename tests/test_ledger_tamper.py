@@ -1,0 +1,141 @@
+"""Tampering with a stored 2,000-leaf ledger: every single edit is caught by
+``consentgate ledger verify --database`` and named at the right place."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, delete, select, update
+from typer.testing import CliRunner
+
+from consentgate.cli import app as cli
+from consentgate.ledger.fsck import check_database
+from consentgate.ledger.note import NoteSigner
+from consentgate.ledger.store import Entry, LedgerStore, open_ledger
+from consentgate.storage import make_engine, migrate
+from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes
+
+ORIGIN = "localhost/consentgate/ledger/v1"
+SIZE = 2000
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Engine, LedgerStore, str, str]:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    ledger = open_ledger(engine, origin=ORIGIN)
+    rng = random.Random(1)
+    saved = ""
+    for start in range(0, SIZE, 250):
+        entries = [
+            Entry(
+                subject_id=str(rng.randint(1, 300)),
+                app_id=f"app_{rng.randint(1, 5)}",
+                fields=("name",),
+                purpose="analytics",
+                basis="consent",
+                consent_id=f"cns_{i}",
+                request_id=f"req_{i}",
+                at_us=1_795_000_000_000_000 + i,
+            )
+            for i in range(start, start + 250)
+        ]
+        with engine.begin() as connection:
+            ledger.append(connection, entries)
+        ledger.integrate()
+        if start + 250 == 1500:
+            saved = ledger.latest_note() or ""
+    assert check_database(engine, ledger.verifier).ok
+    return engine, ledger, url, saved
+
+
+def _data(engine: Engine, index: int) -> bytes:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(ledger_leaves.c.data).where(ledger_leaves.c.idx == index)
+        ).scalar_one()
+    return bytes(row)
+
+
+def _set(engine: Engine, index: int, data: bytes) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(ledger_leaves).where(ledger_leaves.c.idx == index).values(data=data)
+        )
+
+
+def _fails_at(
+    engine: Engine, ledger: LedgerStore, index: int | None, since: str | None = None
+) -> str:
+    result = check_database(engine, ledger.verifier, since=since)
+    assert not result.ok
+    assert result.failed_index == index, result.line()
+    return result.line()
+
+
+def test_one_changed_byte(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, url, _ = built
+    data = bytearray(_data(engine, 1234))
+    position = data.index(b'"req_') + 5
+    data[position] = ord("X")  # still valid JSON: only the hash can tell
+    _set(engine, 1234, bytes(data))
+    _fails_at(engine, ledger, 1234)
+    run = CliRunner().invoke(cli, ["ledger", "verify", "--database", url])
+    assert run.exit_code == 3
+    assert run.stdout.startswith("FAIL index=1234: ")
+
+
+def test_a_deleted_row(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    with engine.begin() as connection:
+        connection.execute(delete(ledger_leaves).where(ledger_leaves.c.idx == 777))
+    _fails_at(engine, ledger, 777)
+
+
+def test_two_swapped_rows(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    first, second = _data(engine, 100), _data(engine, 200)
+    _set(engine, 100, second)
+    _set(engine, 200, first)
+    _fails_at(engine, ledger, 100)
+
+
+def test_a_truncated_tail(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    with engine.begin() as connection:
+        connection.execute(delete(ledger_leaves).where(ledger_leaves.c.idx >= 1900))
+    _fails_at(engine, ledger, 1900)
+
+
+def test_a_replaced_checkpoint(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    forger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    note = ledger.latest_note()
+    assert note is not None
+    forged = forger.signer.sign(note.split("\n\n")[0] + "\n")
+    with engine.begin() as connection:
+        connection.execute(
+            update(ledger_checkpoints).where(ledger_checkpoints.c.size == SIZE).values(note=forged)
+        )
+    assert "checkpoint 2000" in _fails_at(engine, ledger, None)
+
+
+def test_a_rolled_back_log(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, saved = built
+    with engine.begin() as connection:  # a careful rollback: leaves, nodes and checkpoints
+        connection.execute(delete(ledger_checkpoints).where(ledger_checkpoints.c.size > 1250))
+        connection.execute(delete(ledger_leaves).where(ledger_leaves.c.idx >= 1250))
+        for level in range(12):
+            span = 1 << level
+            connection.execute(
+                delete(ledger_nodes).where(
+                    ledger_nodes.c.level == level, (ledger_nodes.c.idx + 1) * span > 1250
+                )
+            )
+    assert check_database(engine, ledger.verifier).ok  # consistent on its own...
+    # ...but not with the checkpoint an auditor saved at 1,500 leaves
+    assert "rolled back" in _fails_at(engine, ledger, 1250, since=saved)
