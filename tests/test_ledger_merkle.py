@@ -201,3 +201,12 @@ def test_random_trees(size: int, data: st.DataObject) -> None:
     if 0 < first < size:
         with pytest.raises(ProofError):
             verify_consistency(first, size, t.root(first), node_hash(root, root), consistency)
+
+
+@settings(max_examples=40, deadline=None)
+@given(leaves=st.lists(st.binary(max_size=40), max_size=300))
+def test_the_level_by_level_build_is_the_same_tree(leaves: list[bytes]) -> None:
+    incremental = MemoryTree([leaf_hash(d) for d in leaves])
+    built = MemoryTree.from_leaves(leaves)
+    assert built.levels == incremental.levels
+    assert built.root() == incremental.root() == mth(leaves)

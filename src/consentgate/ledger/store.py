@@ -10,7 +10,7 @@ O(log n) node rows and are made only for sizes that a checkpoint published.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_chec
 from consentgate.ledger.leaves import Leaf, new_nonce, new_pseudonym_key, pseudonym
 from consentgate.ledger.merkle import (
     EMPTY_ROOT,
+    NodeReader,
     ProofError,
     consistency_proof,
     inclusion_proof,
@@ -71,6 +72,11 @@ def open_ledger(engine: Engine, *, origin: str) -> LedgerStore:
     return LedgerStore(engine, NoteSigner(origin, key))
 
 
+_SET_HEAD = (
+    update(subject_keys)
+    .where(subject_keys.c.subject_id == bindparam("subject"))
+    .values(head=bindparam("new_head"))
+)
 _NODE = select(ledger_nodes.c.hash).where(
     ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
 )
@@ -104,17 +110,21 @@ class LedgerStore:
 
     def append(self, connection: Connection, entries: Sequence[Entry]) -> list[int]:
         """Write ``entries`` as leaves on ``connection`` (inside the caller's transaction);
-        returns their indices."""
+        returns their indices. A batch costs a handful of statements, not one per leaf."""
+        if not entries:
+            return []
         next_index = self._size(connection)
-        indices: list[int] = []
+        subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
+        keys, heads = self._subject_keys(connection, subjects)
         rows = []
-        for entry in entries:
-            key, head = self._subject_key(connection, entry.subject_id)
+        indices = []
+        for offset, entry in enumerate(entries):
+            index = next_index + offset
             leaf = Leaf(
                 ts_ms=entry.at_us // 1000,
                 app=entry.app_id,
-                subj=pseudonym(key, entry.subject_id),
-                prev=-1 if head is None else head,
+                subj=pseudonym(keys[entry.subject_id], entry.subject_id),
+                prev=heads.get(entry.subject_id, -1),
                 fields=entry.fields,
                 purpose=entry.purpose,
                 basis=entry.basis,
@@ -123,24 +133,19 @@ class LedgerStore:
                 nonce=new_nonce(),
                 kind=entry.kind,
             )
+            heads[entry.subject_id] = index
             rows.append(
                 {
-                    "idx": next_index,
+                    "idx": index,
                     "data": leaf.encode(),
                     "pseudonym": leaf.subj,
                     "app_id": entry.app_id,
                     "at_us": entry.at_us,
                 }
             )
-            connection.execute(
-                update(subject_keys)
-                .where(subject_keys.c.subject_id == entry.subject_id)
-                .values(head=next_index)
-            )
-            indices.append(next_index)
-            next_index += 1
-        if rows:
-            connection.execute(insert(ledger_leaves), rows)
+            indices.append(index)
+        connection.execute(insert(ledger_leaves), rows)
+        connection.execute(_SET_HEAD, [{"subject": s, "new_head": heads[s]} for s in subjects])
         return indices
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
@@ -226,14 +231,49 @@ class LedgerStore:
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         with self.engine.connect() as connection:
             self._published(connection, size)
-            return inclusion_proof(lambda lv, ix: self._node(connection, {}, lv, ix), index, size)
+            return self._prefetched(connection, lambda read: inclusion_proof(read, index, size))
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         with self.engine.connect() as connection:
             self._published(connection, second)
-            return consistency_proof(
-                lambda lv, ix: self._node(connection, {}, lv, ix), first, second
-            )
+            return self._prefetched(connection, lambda read: consistency_proof(read, first, second))
+
+    @staticmethod
+    def _prefetched(
+        connection: Connection, build: Callable[[NodeReader], list[bytes]]
+    ) -> list[bytes]:
+        """Run ``build`` once to learn which nodes it reads (which nodes a proof needs does
+        not depend on their values), fetch them in one query, then build for real."""
+        needed: set[tuple[int, int]] = set()
+
+        def record(level: int, index: int) -> bytes:
+            needed.add((level, index))
+            return b"\x00" * 32
+
+        build(record)
+        found: dict[tuple[int, int], bytes] = {}
+        keys = sorted(needed)
+        if keys:  # one raw statement (no SQL compilation per proof); each term hits the PK
+            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            terms = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(keys))
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(
+                    f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}",  # noqa: S608
+                    [value for key in keys for value in key],
+                )
+                for level, index, digest in cursor.fetchall():
+                    found[(int(level), int(index))] = bytes(digest)
+            finally:
+                cursor.close()
+
+        def read(level: int, index: int) -> bytes:
+            try:
+                return found[(level, index)]
+            except KeyError:
+                raise ProofError(f"node {level}/{index} is not in the stored tree") from None
+
+        return build(read)
 
     def subject_leaves(
         self, subject_id: str, *, after: int | None, limit: int
@@ -298,24 +338,32 @@ class LedgerStore:
         return bytes(value)
 
     @staticmethod
-    def _subject_key(connection: Connection, subject_id: str) -> tuple[bytes, int | None]:
-        row = connection.execute(
-            select(subject_keys.c.pseudonym_key, subject_keys.c.head).where(
-                subject_keys.c.subject_id == subject_id
+    def _subject_keys(
+        connection: Connection, subject_ids: Sequence[str]
+    ) -> tuple[dict[str, bytes], dict[str, int]]:
+        """Pseudonym keys and chain heads of ``subject_ids``, creating missing keys."""
+        keys: dict[str, bytes] = {}
+        heads: dict[str, int] = {}
+        for start in range(0, len(subject_ids), 500):
+            rows = connection.execute(
+                select(
+                    subject_keys.c.subject_id, subject_keys.c.pseudonym_key, subject_keys.c.head
+                ).where(subject_keys.c.subject_id.in_(subject_ids[start : start + 500]))
             )
-        ).first()
-        if row is not None:
-            return bytes(row.pseudonym_key), None if row.head is None else int(row.head)
-        key = new_pseudonym_key()
-        connection.execute(
-            insert(subject_keys),
-            [
-                {
-                    "subject_id": subject_id,
-                    "pseudonym_key": key,
-                    "head": None,
-                    "created_us": to_micros(utc_now()),
-                }
-            ],
-        )
-        return key, None
+            for subject_id, key, head in rows:
+                keys[subject_id] = bytes(key)
+                if head is not None:
+                    heads[subject_id] = int(head)
+        missing = [s for s in subject_ids if s not in keys]
+        if missing:
+            created = to_micros(utc_now())
+            fresh = {s: new_pseudonym_key() for s in missing}
+            connection.execute(
+                insert(subject_keys),
+                [
+                    {"subject_id": s, "pseudonym_key": k, "head": None, "created_us": created}
+                    for s, k in fresh.items()
+                ],
+            )
+            keys.update(fresh)
+        return keys, heads

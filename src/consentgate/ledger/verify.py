@@ -50,9 +50,9 @@ def verify_published(
         checkpoint = open_checkpoint(note, verifier)
     except (NoteError, CheckpointError, httpx.HTTPError) as exc:
         return _fail(0, None, f"checkpoint: {exc}")
-    tree = MemoryTree()
-    while tree.size < checkpoint.size:
-        start = tree.size
+    leaves: list[bytes] = []
+    while len(leaves) < checkpoint.size:
+        start = len(leaves)
         end = min(checkpoint.size, start + PAGE)
         try:
             page = client.get("/v1/ledger/leaves", params={"start": start, "end": end}).json()
@@ -62,13 +62,13 @@ def verify_published(
         if not items:
             return _fail(checkpoint.size, start, "leaf missing")
         for item in items:
-            if item.get("index") != tree.size:
-                return _fail(checkpoint.size, tree.size, "leaf missing or out of order")
+            if item.get("index") != len(leaves):
+                return _fail(checkpoint.size, len(leaves), "leaf missing or out of order")
             try:
-                data = base64.b64decode(item["leaf"], validate=True)
+                leaves.append(base64.b64decode(item["leaf"], validate=True))
             except (binascii.Error, KeyError, TypeError):
-                return _fail(checkpoint.size, tree.size, "leaf is not base64")
-            tree.append(data)
+                return _fail(checkpoint.size, len(leaves), "leaf is not base64")
+    tree = MemoryTree.from_leaves(leaves[: checkpoint.size])
     if tree.root(checkpoint.size) != checkpoint.root:
         return _fail(checkpoint.size, None, "the leaves do not hash to the checkpoint's root")
     if since is not None:
