@@ -3,8 +3,8 @@ one. Callers log ids, field names, statuses and timings — never personal-data 
 
 Rendering happens in the caller, but writing does not: records go through a queue to one
 background thread (stdlib ``QueueHandler``/``QueueListener``), so a request never waits on a
-write to stderr — on a busy event loop a blocking write hands the GIL to worker threads and
-stalls every other request behind it.
+write to stderr. (Measured under wrk at 64 connections: 287 → 389 reads/s in one pair of
+runs, but repeated runs on this shared machine vary by ±20 %, so treat it as a hint.)
 """
 
 from __future__ import annotations
