@@ -36,6 +36,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/decide.py --json
 	$(BIN)/python benchmarks/gateway_http.py --json
+	$(BIN)/python benchmarks/ledger.py --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["from_micros", "to_micros", "utc_now", "ymd"]
+__all__ = ["age_on", "from_micros", "to_micros", "utc_now", "ymd"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -29,3 +29,8 @@ def ymd(day: date) -> int:
     """A date as the integer YYYYMMDD: ``ymd(today) - ymd(birth) >= age * 10000`` iff the
     person has had their ``age``-th birthday (the rule Cedar evaluates the same way)."""
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years of life on ``day`` (the same rule as the ``ymd`` arithmetic)."""
+    return (ymd(day) - ymd(birth)) // 10000

@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 import tempfile
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy import func, select
 
 from consentgate.api import create_app
 from consentgate.api.tokens import DEMO_SUBJECT_KEY_NAME, mint_subject_token
-from consentgate.clock import utc_now
+from consentgate.clock import age_on, utc_now
 from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
@@ -99,7 +98,7 @@ def _installers(runtime: Runtime, count: int, seed: int) -> list[str]:
         s.id
         for s in runtime.source.attributes(everyone).values()
         if s.birth_date is not None
-        and _age(s.birth_date, today) >= catalog.age_of_consent(s.country)
+        and age_on(s.birth_date, today) >= catalog.age_of_consent(s.country)
     ]
     if count > len(adults):
         raise ValueError(f"only {len(adults)} subjects can consent alone; ask for fewer installs")
@@ -230,7 +229,3 @@ def _subject_count(runtime: Runtime) -> int:
         return int(
             connection.execute(select(func.count()).select_from(platform_subjects)).scalar_one()
         )
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

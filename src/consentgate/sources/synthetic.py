@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, func, insert, select
 
 from consentgate.catalog import Catalog
+from consentgate.clock import age_on
 from consentgate.errors import AlreadyExists, InvalidInput
 from consentgate.sources.base import Record
 from consentgate.sources.sql import SqlMapping, SqlSource
@@ -303,7 +304,7 @@ def platform_stats(engine: Engine, *, catalog: Catalog) -> PlatformStats:
             countries[country] = countries.get(country, 0) + 1
             degrees.append(int(packed_len or 0) // 4)
             age_limit = catalog.age_of_consent(country)
-            if _age(birthday, REFERENCE_DATE) < age_limit:
+            if age_on(birthday, REFERENCE_DATE) < age_limit:
                 minors += 1
     total = len(degrees)
     return PlatformStats(
@@ -314,10 +315,6 @@ def platform_stats(engine: Engine, *, catalog: Catalog) -> PlatformStats:
         minors=minors,
         countries=dict(sorted(countries.items(), key=lambda item: -item[1])),
     )
-
-
-def _age(birthday: date, on: date) -> int:
-    return on.year - birthday.year - ((on.month, on.day) < (birthday.month, birthday.day))
 
 
 def _friendship_graph(
