@@ -283,3 +283,15 @@ def test_the_cambridge_analytica_replay(tmp_path) -> None:  # type: ignore[no-un
     assert result["legacy_amplification"] > 50
     assert result["legacy_special_category_values"] > 1000
     assert result["ledger_entries"] >= 2 * result["installers"]
+
+
+def test_a_subject_can_verify_their_receipt_with_the_published_key(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    import jwt
+
+    consent = grant(http, live_server, adults(live_server)[40], live_app, ["name"])
+    [jwk] = http.get("/v1/receipts/jwks").json()["keys"]
+    key = jwt.PyJWK(jwk).key
+    claims = jwt.decode(consent["receipt"], key, algorithms=["EdDSA"])
+    assert claims["consentReceiptID"] == consent["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -46,5 +47,13 @@ def create_app(runtime: Runtime, *, subject_secret: bytes) -> FastAPI:
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get(
+        "/v1/receipts/jwks",
+        tags=["consent receipts (public)"],
+        summary="The public key (JWK set) that verifies consent receipts",
+    )
+    def receipt_keys() -> dict[str, list[dict[str, Any]]]:
+        return {"keys": [services.runtime.signer.public_jwk()]}
 
     return app

@@ -85,9 +85,6 @@ class DisclosureRecorder:
             self._queue.put((rows, future))
         return future
 
-    def record_sync(self, rows: Sequence[DisclosureRow]) -> None:
-        self.submit(rows).result()
-
     async def record(self, rows: Sequence[DisclosureRow]) -> None:
         """Return once ``rows`` are durably committed; raise ``LedgerUnavailable`` if not."""
         await asyncio.wrap_future(self.submit(rows))

@@ -10,7 +10,6 @@ are below their country's age of digital consent. Birth dates are relative to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +20,6 @@ from sqlalchemy import Engine, delete, func, insert, select
 from consentgate.catalog import Catalog
 from consentgate.clock import age_on
 from consentgate.errors import AlreadyExists, InvalidInput
-from consentgate.sources.base import Record
 from consentgate.sources.sql import SqlMapping, SqlSource
 from consentgate.storage.tables import platform_subjects, settings
 
@@ -245,9 +243,6 @@ class PlatformSource(SqlSource):
             return []
         packed = np.frombuffer(rows[0][0], dtype="<u4")
         return [str(int(value)) for value in packed]
-
-    def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
-        return super().fetch(subject_ids, fields)
 
 
 def generate_platform(
