@@ -9,7 +9,14 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 
-from consentgate.api import routes_apps, routes_data, routes_ledger, routes_me, routes_oauth
+from consentgate.api import (
+    routes_apps,
+    routes_data,
+    routes_incidents,
+    routes_ledger,
+    routes_me,
+    routes_oauth,
+)
 from consentgate.api.envelope import RequestContext, install_error_handlers
 from consentgate.api.services import Services
 from consentgate.logs import configure_logging
@@ -43,6 +50,7 @@ def create_app(runtime: Runtime, *, subject_secret: bytes) -> FastAPI:
     app.include_router(routes_me.router)
     app.include_router(routes_data.router)
     app.include_router(routes_ledger.router)
+    app.include_router(routes_incidents.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:

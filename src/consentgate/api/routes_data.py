@@ -11,7 +11,8 @@ from sqlalchemy import select
 from consentgate.api.deps import CurrentApp, ServicesDep, TokenApp, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import to_micros, utc_now
-from consentgate.errors import InvalidInput
+from consentgate.detect.signals import ReadEvent
+from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
 from consentgate.storage.tables import consents
 
 router = APIRouter(tags=["data (apps)"])
@@ -36,6 +37,33 @@ def _fields(services: ServicesDep, fields: str) -> list[str]:
     return services.runtime.catalog.require_fields(names)
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else ""
+
+
+async def _checked(
+    request: Request, services: ServicesDep, app_id: str, purpose: str, fields: str
+) -> list[str]:
+    """The requested field names; unknown field or purpose names are refused with 400, and
+    the detector is told (asking for names outside the catalog is probing too)."""
+    try:
+        services.runtime.catalog.require_purpose(purpose)
+        return _fields(services, fields)
+    except (UnknownField, UnknownPurpose):
+        if services.monitor is not None:
+            catalog = services.runtime.catalog
+            event = ReadEvent(
+                app_id=app_id,
+                at=utc_now().timestamp(),
+                source=_client(request),
+                purpose=purpose[:64],
+                unknown_fields=tuple(f for f in fields.split(",")[:64] if f not in catalog.fields),
+                unknown_purpose=purpose not in catalog.purposes,
+            )
+            await run_in_threadpool(services.monitor.observe, event)
+        raise
+
+
 @router.get(
     "/v1/subjects/{subject_id}",
     summary="Read one subject's record, filtered by their own consent",
@@ -49,8 +77,7 @@ async def read_subject(
     app_id: TokenApp,
     services: ServicesDep,
 ) -> dict[str, Any]:
-    services.runtime.catalog.require_purpose(purpose)
-    names = _fields(services, fields)
+    names = await _checked(request, services, app_id, purpose, fields)
     prepared = await run_in_threadpool(
         services.reads.subject,
         app_id=app_id,
@@ -59,6 +86,7 @@ async def read_subject(
         fields=names,
         request_id=request.scope["state"]["request_id"],
         now=utc_now(),
+        client=_client(request),
     )
     await services.recorder.record(prepared.disclosures)  # I2: committed before it leaves
     return prepared.body
@@ -79,8 +107,7 @@ async def read_friends(
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
-    services.runtime.catalog.require_purpose(purpose)
-    names = _fields(services, fields)
+    names = await _checked(request, services, app_id, purpose, fields)
     prepared = await run_in_threadpool(
         services.reads.friends,
         app_id=app_id,
@@ -91,6 +118,7 @@ async def read_friends(
         limit=limit,
         request_id=request.scope["state"]["request_id"],
         now=utc_now(),
+        client=_client(request),
     )
     await services.recorder.record(prepared.disclosures)
     return prepared.body

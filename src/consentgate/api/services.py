@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from consentgate.api.tokens import AppTokens
+from consentgate.detect.containment import Monitor
+from consentgate.detect.webhook import WebhookNotifier
+from consentgate.errors import InvalidInput
 from consentgate.gateway.read import ReadPath
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
@@ -28,6 +31,7 @@ class Services:
     reads: ReadPath
     ledger: LedgerStore
     integrator: Integrator
+    monitor: Monitor | None
 
     @classmethod
     def build(cls, runtime: Runtime, *, subject_secret: bytes) -> Services:
@@ -41,6 +45,7 @@ class Services:
             max_batch=settings.group_commit_max,
             wait_ms=settings.group_commit_wait_ms,
         )
+        monitor = _monitor(runtime)
         return cls(
             runtime=runtime,
             tokens=AppTokens(
@@ -50,18 +55,39 @@ class Services:
             subject_secret=subject_secret,
             recorder=recorder,
             reads=ReadPath(
-                engine=engine, catalog=runtime.catalog, source=runtime.source, sealer=sealer
+                engine=engine,
+                catalog=runtime.catalog,
+                source=runtime.source,
+                sealer=sealer,
+                monitor=monitor,
             ),
             ledger=ledger,
             integrator=Integrator(
                 ledger, recorder.appended, period_ms=settings.ledger_integrate_ms
             ),
+            monitor=monitor,
         )
 
     def close(self) -> None:
+        if self.monitor is not None:
+            self.monitor.close()
         self.recorder.close()
         self.integrator.close()
         self.runtime.close()
+
+
+def _monitor(runtime: Runtime) -> Monitor | None:
+    """Harvest detection, when ``CONSENTGATE_DETECT`` is on; it notifies by webhook when
+    ``CONSENTGATE_WEBHOOK_URL`` (and its secret) are set."""
+    settings = runtime.settings
+    if not settings.detect:
+        return None
+    notifier = None
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise InvalidInput("CONSENTGATE_WEBHOOK_URL needs CONSENTGATE_WEBHOOK_SECRET")
+        notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    return Monitor(runtime.engine, thresholds=settings.thresholds(), notifier=notifier)
 
 
 def services_of(request: Request) -> Services:

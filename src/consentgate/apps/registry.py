@@ -27,6 +27,7 @@ from consentgate.apps.credentials import (
 )
 from consentgate.catalog import Catalog
 from consentgate.clock import from_micros, to_micros, utc_now
+from consentgate.detect.incidents import close_incidents
 from consentgate.errors import (
     AppNotFound,
     GrantRefused,
@@ -291,7 +292,9 @@ def suspend_app(engine: Engine, app_id: str, *, reason: str, now: datetime | Non
 def reinstate_app(
     engine: Engine, app_id: str, *, reason: str | None = None, now: datetime | None = None
 ) -> App:
-    return _transition(
+    """Reinstate a suspended app (an operator's decision); its open incidents close."""
+    moment = now or utc_now()
+    app = _transition(
         engine,
         app_id,
         from_status=(AppStatus.SUSPENDED,),
@@ -299,8 +302,11 @@ def reinstate_app(
         reason=None,
         event="reinstated",
         detail={"reason": reason} if reason else {},
-        now=now,
+        now=moment,
     )
+    with engine.begin() as connection:
+        close_incidents(connection, app_id, at=moment)
+    return app
 
 
 def app_events_of(engine: Engine, app_id: str) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from consentgate.apps.registry import load_app_view
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros
 from consentgate.consent.grants import live_consents_by_subject
+from consentgate.detect.containment import Monitor
+from consentgate.detect.signals import ReadEvent
 from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
 from consentgate.gateway.access import evaluate_access
 from consentgate.gateway.recorder import DisclosureRow
@@ -39,14 +41,37 @@ class PreparedRead:
     disclosures: list[DisclosureRow]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the detector is told about one request, filled in as the request goes."""
+
+    app_id: str
+    at: datetime
+    source: str
+    purpose: str
+    subject_id: str | None
+    scoped_id: str
+    fields: tuple[str, ...]
+
+
 class ReadPath:
+    """``monitor`` (harvest detection) sees every decision, allowed and refused; when it
+    contains the app, the request that tipped it releases nothing either."""
+
     def __init__(
-        self, *, engine: Engine, catalog: Catalog, source: Source, sealer: IdSealer
+        self,
+        *,
+        engine: Engine,
+        catalog: Catalog,
+        source: Source,
+        sealer: IdSealer,
+        monitor: Monitor | None = None,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
         self.source = source
         self.sealer = sealer
+        self.monitor = monitor
 
     def subject(
         self,
@@ -57,11 +82,14 @@ class ReadPath:
         fields: Sequence[str],
         request_id: str,
         now: datetime,
+        client: str = "",
     ) -> PreparedRead:
         """``GET /v1/subjects/{id}``."""
         subject_id = self.sealer.subject_for(app_id, scoped_id)
-        decision = self._decide(app_id, subject_id, purpose, fields, now)
+        read = _Read(app_id, now, client, purpose, subject_id, scoped_id, tuple(fields))
+        decision = self._decide(read, fields)
         assert subject_id is not None  # a decision that allows something had a subject
+        self._observe(read, withheld=_reasons(decision), disclosed=(subject_id,))
         record = self.source.fetch([subject_id], decision.allowed).get(subject_id)
         if record is None:  # gone from the platform since the decision: nothing leaves
             raise _denied(Reason.NO_CONSENT, dict.fromkeys(decision.withheld, Reason.NO_CONSENT))
@@ -81,13 +109,15 @@ class ReadPath:
         limit: int,
         request_id: str,
         now: datetime,
+        client: str = "",
     ) -> PreparedRead:
         """``GET /v1/subjects/{id}/friends``: the subject's own consent to ``friends`` opens
         the list; each friend appears only under their own live consent to this app for this
         purpose, filtered by it. Friends with nothing releasable leave no trace."""
         requested = self.catalog.require_fields(fields)
         subject_id = self.sealer.subject_for(app_id, scoped_id)
-        gate = self._decide(app_id, subject_id, purpose, [FRIENDS], now)
+        read = _Read(app_id, now, client, purpose, subject_id, scoped_id, tuple(requested))
+        gate = self._decide(read, [FRIENDS])
         assert subject_id is not None
         friend_ids = self.source.friends(subject_id)
         scope = f"friends:{app_id}:{subject_id}:{purpose}"
@@ -100,6 +130,10 @@ class ReadPath:
         chosen, more = self._consenting_friends(
             app_id, purpose, requested, friend_ids[start:], limit, now
         )
+        refused: dict[str, str] = {}
+        for _, decision in chosen:
+            refused.update(_reasons(decision))
+        self._observe(read, withheld=refused, disclosed=(subject_id, *(f for f, _ in chosen)))
         rows = [self._row(app_id, subject_id, purpose, gate, request_id, now)]
         data = []
         by_fields: dict[tuple[str, ...], list[str]] = {}
@@ -125,29 +159,50 @@ class ReadPath:
         body = {"id": scoped_id, "data": data, "paging": {"next": next_cursor}}
         return PreparedRead(body=body, disclosures=rows)
 
-    def _decide(
-        self,
-        app_id: str,
-        subject_id: str | None,
-        purpose: str,
-        fields: Sequence[str],
-        now: datetime,
-    ) -> Decision:
+    def _decide(self, read: _Read, fields: Sequence[str]) -> Decision:
         decision = evaluate_access(
             self.engine,
             catalog=self.catalog,
             source=self.source,
-            app_id=app_id,
-            subject_id=subject_id,
-            purpose=purpose,
+            app_id=read.app_id,
+            subject_id=read.subject_id,
+            purpose=read.purpose,
             fields=fields,
-            now=now,
+            now=read.at,
         )
         if decision.reason is Reason.DECISION_ERROR:
             raise StorageUnavailable("the decision could not be made, so nothing was released")
         if not decision.allowed:
-            raise _denied(decision.reason or Reason.NO_CONSENT, decision.withheld)
+            reason = decision.reason or Reason.NO_CONSENT
+            self._observe(read, reason=reason.value, withheld=_reasons(decision))
+            raise _denied(reason, decision.withheld)
         return decision
+
+    def _observe(
+        self,
+        read: _Read,
+        *,
+        reason: str | None = None,
+        withheld: dict[str, str],
+        disclosed: tuple[str, ...] = (),
+    ) -> None:
+        """Tell the detector; if it contains the app, refuse this request too."""
+        if self.monitor is None:
+            return
+        event = ReadEvent(
+            app_id=read.app_id,
+            at=read.at.timestamp(),
+            source=read.source,
+            purpose=read.purpose,
+            target=read.subject_id,
+            scoped_id=None if read.subject_id is not None else read.scoped_id,
+            requested=read.fields,
+            reason=reason,
+            withheld=withheld,
+            disclosed=disclosed,
+        )
+        if self.monitor.observe(event):
+            raise _denied(Reason.APP_SUSPENDED, {})
 
     def _consenting_friends(
         self,

@@ -1,7 +1,7 @@
 """The erasure primitive: append an erasure leaf, then destroy the subject's pseudonym key
 and the rows that would link their leaves back to them (their consents and consent history,
-whose ids appear in leaves). Afterwards every proof still
-verifies and no stored row links the subject's platform id to a leaf.
+whose ids appear in leaves, and their place in incident subject lists). Afterwards every
+proof still verifies and no stored row links the subject's platform id to a leaf.
 
 The full erasure workflow (notice to every recipient first, Art. 17(2) and 19) comes with
 the rights issue; this is the last step of it.
@@ -17,7 +17,12 @@ from sqlalchemy import delete, select
 
 from consentgate.clock import to_micros, utc_now
 from consentgate.ledger.store import Entry, LedgerStore
-from consentgate.storage.tables import consent_events, consents, subject_keys
+from consentgate.storage.tables import (
+    consent_events,
+    consents,
+    incident_subjects,
+    subject_keys,
+)
 
 __all__ = ["ShredResult", "shred_subject"]
 
@@ -58,5 +63,8 @@ def shred_subject(
         ids = select(consents.c.id).where(consents.c.subject_id == subject_id)
         connection.execute(delete(consent_events).where(consent_events.c.consent_id.in_(ids)))
         erased = connection.execute(delete(consents).where(consents.c.subject_id == subject_id))
+        connection.execute(
+            delete(incident_subjects).where(incident_subjects.c.subject_id == subject_id)
+        )
     ledger.integrate()
     return ShredResult(leaf, erased.rowcount)

@@ -207,3 +207,27 @@ ledger_checkpoints = Table(
     Column("note", Text, nullable=False),
     Column("at_us", BigInteger, nullable=False),
 )
+
+# --- harvest detection ---------------------------------------------------------------------
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("app_id", String(64), ForeignKey("apps.id"), nullable=False, index=True),
+    Column("rule", String(64), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("opened_us", BigInteger, nullable=False, index=True),
+    Column("closed_us", BigInteger, nullable=True),
+    Column("window_start_us", BigInteger, nullable=False),
+    Column("subjects_disclosed", Integer, nullable=False),
+)
+
+# the people whose data went to the app in the incident's window (Art. 33(3), 34 notices)
+incident_subjects = Table(
+    "incident_subjects",
+    metadata,
+    Column("incident_id", String(64), ForeignKey("incidents.id"), primary_key=True),
+    Column("subject_id", String(128), primary_key=True, index=True),
+)

@@ -1,0 +1,80 @@
+"""The detector: feeds every read decision into its app's windowed signals and runs the
+rules. It holds no I/O of its own except the count of an app's consenting subjects, asked
+of a callable (cached) only when a distinct-count rule needs it.
+
+Thread-safe: the read path calls ``observe`` from worker threads. Once a rule fires for an
+app, the app is marked contained and gives no further findings until it is seen reading
+again after containment (an operator reinstated it): then its signals start afresh.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from consentgate.detect.rules import Finding, Thresholds, evaluate
+from consentgate.detect.signals import ReadEvent, WindowedSignals
+
+__all__ = ["Detector"]
+
+CONSENTING_TTL_SECONDS = 30.0
+
+
+class Detector:
+    def __init__(
+        self, thresholds: Thresholds | None = None, *, consenting: Callable[[str], int]
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self._consenting = consenting
+        self._cache: dict[str, tuple[float, int]] = {}
+        self._apps: dict[str, WindowedSignals] = {}
+        self._contained: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def observe(self, event: ReadEvent) -> Finding | None:
+        """Account for one read; the finding if a rule fires (at most one per containment)."""
+        if event.ignored:
+            return None
+        limits = self.thresholds
+        with self._lock:
+            contained_at = self._contained.get(event.app_id)
+            if contained_at is not None:
+                if event.at <= contained_at or not event.decided:
+                    return None  # decided before the suspension took hold, or no decision
+                del self._contained[event.app_id]  # reading again: reinstated
+                self._apps.pop(event.app_id, None)
+            signals = self._apps.get(event.app_id)
+            if signals is None:
+                signals = self._apps[event.app_id] = WindowedSignals(
+                    short=limits.short_window, long=limits.long_window, at=event.at
+                )
+            signals.observe(event)
+            finding = evaluate(
+                event.app_id, signals, limits, at=event.at, consenting=self._consenting_count
+            )
+            if finding is not None:
+                self._contained[event.app_id] = math.inf  # until containment has taken hold
+            return finding
+
+    def mark_contained(self, app_id: str, *, at: float) -> None:
+        """The app's suspension took hold at ``at``: reads decided before it are old news,
+        an allowed read after it means an operator reinstated the app."""
+        with self._lock:
+            self._contained[app_id] = at
+
+    def forget(self, app_id: str) -> None:
+        """Drop an app's signals (an operator reinstated it)."""
+        with self._lock:
+            self._apps.pop(app_id, None)
+            self._contained.pop(app_id, None)
+
+    def _consenting_count(self, app_id: str) -> int:
+        now = time.monotonic()
+        cached = self._cache.get(app_id)
+        if cached is not None and now - cached[0] < CONSENTING_TTL_SECONDS:
+            return cached[1]
+        count = self._consenting(app_id)
+        self._cache[app_id] = (now, count)
+        return count
