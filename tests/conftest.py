@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,10 +193,10 @@ class LiveServer:
             )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("server")
-    runtime = open_runtime(Settings(database_url=f"sqlite:///{folder / 'gateway.db'}"))
+@contextmanager
+def start_server(folder: Path, **settings: Any) -> Iterator[LiveServer]:
+    """A consentgate server over the test platform, with ``settings`` (CONSENTGATE_*)."""
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{folder / 'gateway.db'}", **settings))
     generate_platform(
         runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
     )
@@ -203,6 +204,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(runtime, subject_secret=SUBJECT_SECRET)
     with serve_in_background(app) as base_url:
         yield LiveServer(base_url, admin, runtime, app.state.services)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with start_server(tmp_path_factory.mktemp("server")) as server:
+        yield server
 
 
 @pytest.fixture

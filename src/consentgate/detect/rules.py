@@ -109,8 +109,10 @@ def evaluate(
             requests=totals[Count.REQUESTS],
             threshold=limits.out_of_scope_asks,
         )
-    purposes = long.names("purposes")
-    if totals[Count.PURPOSE_REFUSED] >= limits.purpose_refusals and len(purposes) > 1:
+    purposes = (
+        long.names("purposes") if totals[Count.PURPOSE_REFUSED] >= limits.purpose_refusals else []
+    )
+    if len(purposes) > 1:
         return found(
             "purpose_switching",
             long.seconds,
