@@ -8,13 +8,12 @@ import random
 from collections.abc import Iterable
 
 import pytest
+from datasketches import HLL_4, hll_sketch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consentgate.detect.detector import Detector
 from consentgate.detect.rules import Finding, Thresholds
-from datasketches import HLL_4, hll_sketch
-
 from consentgate.detect.signals import HLL_LG_K, Count, Distinct, ReadEvent, Ring
 
 HOUR = 3600.0
@@ -69,7 +68,8 @@ def first_finding(d: Detector, events: Iterable[ReadEvent]) -> tuple[int, Findin
 def test_id_enumeration_fires_on_the_twentieth_foreign_id() -> None:
     events = (read(T0 + i, None, scoped_id=f"guess-{i}", reason="NO_CONSENT") for i in range(1000))
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "id_enumeration"
+    assert finding is not None
+    assert finding.rule == "id_enumeration"
     assert n == 20
     assert finding.evidence["foreign_ids"] == 20
     assert finding.evidence["window_seconds"] == DAY
@@ -90,7 +90,7 @@ def test_enumeration_spread_wider_than_the_window_does_not_add_up() -> None:
             None,
             scoped_id=f"g{batch}-{i}",
             reason="NO_CONSENT",
-        )  # fmt: skip
+        )
         for batch in range(5)
         for i in range(19)
     ]
@@ -103,7 +103,9 @@ def test_a_slow_drip_of_guesses_is_caught_by_the_day_window() -> None:
         read(T0 + i * 120, None, scoped_id=f"slow-{i}", reason="NO_CONSENT") for i in range(100)
     )
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "id_enumeration" and n == 20
+    assert finding is not None
+    assert finding.rule == "id_enumeration"
+    assert n == 20
 
 
 def test_field_sweep_names_the_fields() -> None:
@@ -118,7 +120,8 @@ def test_field_sweep_names_the_fields() -> None:
         for i in range(100)
     )
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "field_sweep"
+    assert finding is not None
+    assert finding.rule == "field_sweep"
     assert n == 10
     assert finding.evidence["fields"] == sorted(catalog_fields)
     assert finding.evidence["out_of_scope_asks"] == 10
@@ -133,11 +136,13 @@ def test_unknown_field_names_count_as_a_sweep() -> None:
             source="s",
             purpose="analytics",
             unknown_fields=(f"guess_{i}",),
-        )  # fmt: skip
+        )
         for i in range(50)
     )
     n, finding = first_finding(d, events)
-    assert finding is not None and finding.rule == "field_sweep" and n == 10
+    assert finding is not None
+    assert finding.rule == "field_sweep"
+    assert n == 10
 
 
 def test_purpose_switching_needs_refusals_under_more_than_one_purpose() -> None:
@@ -147,7 +152,8 @@ def test_purpose_switching_needs_refusals_under_more_than_one_purpose() -> None:
         for i in range(200)
     )
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "purpose_switching"
+    assert finding is not None
+    assert finding.rule == "purpose_switching"
     assert n == 20
     assert set(finding.evidence["purposes"]) == set(purposes)
 
@@ -174,9 +180,11 @@ def test_refused_data_probing_the_cambridge_analytica_crawl() -> None:
         for i in range(500)
     )
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "refused_data_probing"
+    assert finding is not None
+    assert finding.rule == "refused_data_probing"
     assert n == 50
-    assert finding.evidence["refused_requests"] == 50 and finding.evidence["requests"] == 50
+    assert finding.evidence["refused_requests"] == 50
+    assert finding.evidence["requests"] == 50
 
 
 def test_probing_below_the_share_does_not_fire() -> None:
@@ -192,7 +200,8 @@ def test_reach_beyond_consent_compares_with_the_consenting_count() -> None:
     d = detector(consenting=40, enumeration_ids=10_000, probe_requests=10_000)
     events = (read(T0 + i, str(i), reason="NO_CONSENT") for i in range(1000))
     n, finding = first_finding(d, events)
-    assert finding is not None and finding.rule == "reach_beyond_consent"
+    assert finding is not None
+    assert finding.rule == "reach_beyond_consent"
     assert finding.evidence["consenting_subjects"] == 40
     assert finding.evidence["subjects_asked"] > 1.5 * 40 + 50
     assert n <= 115  # checked once a second: at most a second after the count is passed
@@ -201,7 +210,8 @@ def test_reach_beyond_consent_compares_with_the_consenting_count() -> None:
 def test_bulk_rereading_fires_on_reads_per_subject() -> None:
     events = (read(T0 + i * 0.05, str(i % 50)) for i in range(5000))
     n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "bulk_rereading"
+    assert finding is not None
+    assert finding.rule == "bulk_rereading"
     assert finding.evidence["reads"] >= 1000
     assert finding.evidence["reads_per_subject"] > 10
     assert finding.evidence["distinct_subjects"] == pytest.approx(50, abs=2)
@@ -210,26 +220,32 @@ def test_bulk_rereading_fires_on_reads_per_subject() -> None:
 
 def test_token_sources_fires_on_many_addresses() -> None:
     events = (read(T0 + i, str(i % 30), source=f"10.1.0.{i}") for i in range(100))
-    n, finding = first_finding(detector(), events)
-    assert finding is not None and finding.rule == "token_sources"
+    _n, finding = first_finding(detector(), events)
+    assert finding is not None
+    assert finding.rule == "token_sources"
     assert finding.evidence["sources"] >= 16
 
 
 def test_burst_against_the_apps_own_baseline() -> None:
     """A day of 10 reads a minute over 300 users, then a minute of 3,000 re-reads of 100."""
     rng = random.Random(4)
-    day = [read(T0 + m * 60 + s * 6, str(rng.randrange(300))) for m in range(1440) for s in range(10)]  # fmt: skip
+    day = [
+        read(T0 + m * 60 + s * 6, str(rng.randrange(300))) for m in range(1440) for s in range(10)
+    ]
     burst = [read(T0 + DAY + i * 0.02, str(i % 100)) for i in range(3000)]
     d = detector(reread_min_reads=100_000)  # the burst rule alone
     assert first_finding(d, day) == (0, None)
-    n, finding = first_finding(d, burst)
-    assert finding is not None and finding.rule == "burst"
+    _n, finding = first_finding(d, burst)
+    assert finding is not None
+    assert finding.rule == "burst"
     assert finding.evidence["baseline"] == pytest.approx(10, rel=0.2)
 
 
 def test_a_launch_day_burst_of_new_users_is_not_a_burst() -> None:
     rng = random.Random(5)
-    day = [read(T0 + m * 60 + s * 6, str(rng.randrange(300))) for m in range(1440) for s in range(10)]  # fmt: skip
+    day = [
+        read(T0 + m * 60 + s * 6, str(rng.randrange(300))) for m in range(1440) for s in range(10)
+    ]
     launch = [read(T0 + DAY + i * 0.02, f"new-{i}") for i in range(3000)]  # each read once
     d = detector(reach_margin=10_000)
     assert first_finding(d, day + launch) == (0, None)
@@ -242,7 +258,8 @@ def test_one_finding_per_containment_and_a_fresh_start_after_reinstatement() -> 
     d = detector()
     guesses = [read(T0 + i, None, scoped_id=f"g{i}", reason="NO_CONSENT") for i in range(40)]
     n, finding = first_finding(d, guesses)
-    assert finding is not None and n == 20
+    assert finding is not None
+    assert n == 20
     d.mark_contained("app_a", at=T0 + 20.5)
     # in-flight reads decided before the suspension, and refusals after it: no new finding
     assert first_finding(d, [read(T0 + 20.2, "1")]) == (0, None)
@@ -256,8 +273,14 @@ def test_one_finding_per_containment_and_a_fresh_start_after_reinstatement() -> 
 def test_apps_are_watched_apart() -> None:
     d = detector()
     for i in range(19):
-        assert d.observe(read(T0 + i, None, app="app_a", scoped_id=f"a{i}", reason="NO_CONSENT")) is None  # fmt: skip
-        assert d.observe(read(T0 + i, None, app="app_b", scoped_id=f"b{i}", reason="NO_CONSENT")) is None  # fmt: skip
+        assert (
+            d.observe(read(T0 + i, None, app="app_a", scoped_id=f"a{i}", reason="NO_CONSENT"))
+            is None
+        )
+        assert (
+            d.observe(read(T0 + i, None, app="app_b", scoped_id=f"b{i}", reason="NO_CONSENT"))
+            is None
+        )
 
 
 # --- real apps over days trip nothing ----------------------------------------------------
@@ -273,17 +296,28 @@ def benign_day(rng: random.Random, start: float, users: int, app: str) -> list[R
         base = start + hour * HOUR
         for u in range(users):
             reason = "NO_CONSENT" if u in gone else None
-            events.append(read(base + rng.random() * 600, str(u), app=app, reason=reason,
-                               source=f"10.0.0.{u % 2}"))  # fmt: skip
+            events.append(
+                read(
+                    base + rng.random() * 600,
+                    str(u),
+                    app=app,
+                    reason=reason,
+                    source=f"10.0.0.{u % 2}",
+                )
+            )
         for u in rng.sample(range(users), users // 4):
             if u in gone:
                 continue
             for _ in range(rng.randint(1, 3)):
-                events.append(read(base + rng.random() * HOUR, str(u), app=app,
-                                   fields=("name", "current_city")))  # fmt: skip
+                events.append(
+                    read(
+                        base + rng.random() * HOUR, str(u), app=app, fields=("name", "current_city")
+                    )
+                )
             friends = [str(f) for f in rng.sample(range(users), 5) if f not in gone]
-            events.append(read(base + rng.random() * HOUR, str(u), app=app, fields=("name",),
-                               friends=friends))  # fmt: skip
+            events.append(
+                read(base + rng.random() * HOUR, str(u), app=app, fields=("name",), friends=friends)
+            )
     events.sort(key=lambda e: e.at)
     return events
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -59,22 +59,25 @@ def test_id_enumeration_suspends_the_app_and_opens_an_incident(
 
     # the very next request is refused, for every subject, and the token is dead
     refused = read(http, live_app, ids[0], "name")
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "APP_SUSPENDED"
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "APP_SUSPENDED"
     token = http.post(
         "/oauth/token",
         data={
             "grant_type": "client_credentials",
             "client_id": live_app.client_id,
             "client_secret": live_app.client_secret,
-        },  # fmt: skip
+        },
     )
-    assert token.status_code == 400 and token.json()["error"] == "unauthorized_client"
+    assert token.status_code == 400
+    assert token.json()["error"] == "unauthorized_client"
     shown = http.get(f"/v1/apps/{live_app.id}", headers=live_server.operator_headers).json()
     assert shown["status"] == "suspended"
     assert "id_enumeration" in shown["status_reason"]
 
     [incident] = incidents_of(http, live_server, live_app)
-    assert incident["rule"] == "id_enumeration" and incident["status"] == "open"
+    assert incident["rule"] == "id_enumeration"
+    assert incident["status"] == "open"
     assert incident["evidence"]["foreign_ids"] == 20
     assert incident["evidence"]["window_seconds"] == 86_400
     assert "never given" in incident["evidence"]["explanation"]
@@ -99,11 +102,15 @@ def test_reinstatement_is_an_operators_and_starts_afresh(
     assert read(http, live_app, scoped, "name").json()["error"]["code"] == "APP_SUSPENDED"
 
     # the app cannot lift it; an operator can, and the incident closes
-    assert http.post(f"/v1/apps/{live_app.id}/reinstate", headers=live_app.headers).status_code == 401  # fmt: skip
+    assert (
+        http.post(f"/v1/apps/{live_app.id}/reinstate", headers=live_app.headers).status_code == 401
+    )
     back = http.post(f"/v1/apps/{live_app.id}/reinstate", headers=live_server.operator_headers)
-    assert back.status_code == 200 and back.json()["status"] == "approved"
+    assert back.status_code == 200
+    assert back.json()["status"] == "approved"
     [incident] = incidents_of(http, live_server, live_app)
-    assert incident["status"] == "closed" and incident["closed_at"] is not None
+    assert incident["status"] == "closed"
+    assert incident["closed_at"] is not None
 
     # the old token reads again, and the earlier guesses no longer count
     assert read(http, live_app, scoped, "name").status_code == 200
@@ -122,7 +129,8 @@ def test_asking_for_fields_outside_the_catalog_is_a_sweep(
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "UNKNOWN_FIELD"
     refused = read(http, live_app, scoped, "name")
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "APP_SUSPENDED"
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "APP_SUSPENDED"
     [incident] = incidents_of(http, live_server, live_app)
     assert incident["rule"] == "field_sweep"
     assert incident["evidence"]["fields"] == ["location", "password", "phone", "salary", "ssn"]
@@ -134,8 +142,9 @@ def test_a_crawl_for_refused_fields_is_contained_with_the_right_scope(
 ) -> None:
     """The quiz crawl: each installer asked for political views and religion they did not
     give. The incident counts exactly the installers whose data the app received."""
-    app = make_live_app(http, live_server, fields=["name", "birthday", "political_views",
-                                                   "religion", "friends"])  # fmt: skip
+    app = make_live_app(
+        http, live_server, fields=["name", "birthday", "political_views", "religion", "friends"]
+    )
     installers = adults(live_server)[5:75]
     for subject in installers:
         grant(http, live_server, subject, app, ["name", "birthday", "friends"])
@@ -147,7 +156,8 @@ def test_a_crawl_for_refused_fields_is_contained_with_the_right_scope(
         if response.status_code == 200:
             assert response.json()["withheld"]["religion"] == "FIELD_NOT_CONSENTED"
             got.add(scoped)
-    assert codes.count(200) == 49 and codes[49:] == [403] * (len(codes) - 49)
+    assert codes.count(200) == 49
+    assert codes[49:] == [403] * (len(codes) - 49)
     [incident] = incidents_of(http, live_server, app)
     assert incident["rule"] == "refused_data_probing"
     assert incident["evidence"]["refused_requests"] == 50
@@ -160,14 +170,17 @@ def test_incidents_are_for_operators_and_subject_lists_for_the_dpo(
     for guess in forged(20):
         read(http, live_app, guess, "name")
     [incident] = incidents_of(http, live_server, live_app)
-    auditor = {"Authorization": f"Bearer {create_operator_key(live_server.runtime.engine, role=Role.AUDITOR)}"}  # fmt: skip
+    auditor_key = create_operator_key(live_server.runtime.engine, role=Role.AUDITOR)
+    auditor = {"Authorization": f"Bearer {auditor_key}"}
     assert http.get("/v1/incidents", headers=auditor).status_code == 200
     assert http.get(f"/v1/incidents/{incident['id']}", headers=auditor).status_code == 200
     subjects = http.get(f"/v1/incidents/{incident['id']}/subjects", headers=auditor)
-    assert subjects.status_code == 403 and subjects.json()["error"]["code"] == "FORBIDDEN"
+    assert subjects.status_code == 403
+    assert subjects.json()["error"]["code"] == "FORBIDDEN"
     assert http.get("/v1/incidents", headers=live_app.headers).status_code == 401
     missing = http.get("/v1/incidents/inc_nope", headers=live_server.operator_headers)
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "NOT_FOUND"
     bad = http.get("/v1/incidents", headers=live_server.operator_headers, params={"cursor": "x"})
     assert bad.status_code == 400
 
@@ -176,10 +189,10 @@ def test_incidents_are_for_operators_and_subject_lists_for_the_dpo(
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[bytes, dict[str, str]]] = []
+    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
     arrived = threading.Event()
 
-    def do_POST(self) -> None:  # noqa: N802 — the http.server interface
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         _Receiver.received.append((body, {k.lower(): v for k, v in self.headers.items()}))
         self.send_response(204)
@@ -217,7 +230,8 @@ def test_the_operator_gets_a_signed_webhook(tmp_path: Path, receiver: str) -> No
     body, headers = _Receiver.received[-1]
     payload = Webhook(SECRET).verify(body, headers)  # raises on a bad signature
     assert payload["type"] == "consentgate.incident.opened"
-    assert payload["data"]["app_id"] == app.id and payload["data"]["rule"] == "id_enumeration"
+    assert payload["data"]["app_id"] == app.id
+    assert payload["data"]["rule"] == "id_enumeration"
     with pytest.raises(Exception, match="signature"):
         Webhook(SECRET).verify(body.replace(b"id_enumeration", b"id_enumeratioN"), headers)
     assert payload["data"] == incident  # the incident as the API shows it: counts, not people

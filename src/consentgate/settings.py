@@ -52,8 +52,7 @@ class Settings(BaseSettings):
     detect: bool = Field(default=True, description="Harvest detection (CONSENTGATE_DETECT).")
     # harvest rule thresholds: docs/detection.md explains each
     detect_short_window_seconds: int = Field(default=3600, ge=60, le=86_400, multiple_of=60)
-    detect_long_window_seconds: int = Field(default=86_400, ge=3600, le=7 * 86_400,
-                                            multiple_of=24)  # fmt: skip
+    detect_long_window_seconds: int = Field(default=86_400, ge=3600, le=7 * 86_400, multiple_of=24)
     detect_enumeration_ids: int = Field(default=_T.enumeration_ids, ge=1)
     detect_out_of_scope_asks: int = Field(default=_T.out_of_scope_asks, ge=1)
     detect_purpose_refusals: int = Field(default=_T.purpose_refusals, ge=1)

@@ -68,8 +68,12 @@ class Monitor:
         try:
             self.contain(finding)
         except Exception as exc:  # noqa: BLE001 — fail closed: hold the app, retry next read
-            log.error("containment_failed", app_id=event.app_id, rule=finding.rule,
-                      error=type(exc).__name__)  # fmt: skip
+            log.error(
+                "containment_failed",
+                app_id=event.app_id,
+                rule=finding.rule,
+                error=type(exc).__name__,
+            )
             self._held[event.app_id] = finding
             return True
         self._held.pop(event.app_id, None)

@@ -77,12 +77,20 @@ class WebhookNotifier:
             try:
                 response = client.post(self.url, content=body, headers=headers)
             except httpx.HTTPError as exc:
-                log.warning("webhook_failed", webhook_id=message_id, attempt=attempt + 1,
-                            error=type(exc).__name__)  # fmt: skip
+                log.warning(
+                    "webhook_failed",
+                    webhook_id=message_id,
+                    attempt=attempt + 1,
+                    error=type(exc).__name__,
+                )
                 continue
             if response.is_success:
                 log.info("webhook_delivered", webhook_id=message_id, status=response.status_code)
                 return
-            log.warning("webhook_failed", webhook_id=message_id, attempt=attempt + 1,
-                        status=response.status_code)  # fmt: skip
+            log.warning(
+                "webhook_failed",
+                webhook_id=message_id,
+                attempt=attempt + 1,
+                status=response.status_code,
+            )
         log.error("webhook_given_up", webhook_id=message_id)
