@@ -99,6 +99,52 @@ def test_appends_checkpoints_and_proofs(ledger: LedgerStore) -> None:
         ledger.consistency_proof(100, 133)
 
 
+class _RacedLedger(LedgerStore):
+    """Leaves arrive between the integrator reading the log's size and reading its leaves
+    (the read path appends concurrently; each statement sees the latest commit)."""
+
+    race: list[Entry]
+
+    def _drop_scratch(self, connection, published):  # type: ignore[no-untyped-def]
+        if self.race:  # after the size was read, before the leaves are
+            _append(self, [self.race.pop()])
+        super()._drop_scratch(connection, published)
+
+
+def test_leaves_appended_during_an_integration_wait_for_the_next(engine: Engine) -> None:
+    """Regression: an integration that hashed leaves appended after it read the size left
+    nodes beyond its checkpoint, and every later integration failed on them."""
+    with engine.begin() as connection:
+        for table in (ledger_checkpoints, ledger_nodes, ledger_leaves, subject_keys):
+            connection.execute(delete(table))
+    ledger = _RacedLedger(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    rng = random.Random(9)
+    ledger.race = _entries(rng, 3, ["1", "2"])
+    sizes = []
+    for batch in (5, 0, 4, 0):
+        _append(ledger, _entries(rng, batch, ["1", "2", "3"]))
+        sizes.append(ledger.integrate().size)
+    assert sizes == [5, 6, 11, 12]  # each raced leaf is signed by the following round
+    data = [d for _, d in ledger.leaves(0, 100)]
+    assert ledger.checkpoint() is not None
+    assert ledger.checkpoint().root == MemoryTree([leaf_hash(d) for d in data]).root(12)  # type: ignore[union-attr]
+
+
+def test_nodes_beyond_the_checkpoint_are_recomputed_not_trusted(ledger: LedgerStore) -> None:
+    rng = random.Random(10)
+    _append(ledger, _entries(rng, 6, ["1"]))
+    ledger.integrate()
+    _append(ledger, _entries(rng, 4, ["1"]))
+    with ledger.engine.begin() as connection:  # a stray, wrong node past the checkpoint
+        connection.execute(ledger_nodes.insert(), [{"level": 0, "idx": 7, "hash": b"x" * 32}])
+        connection.execute(ledger_nodes.insert(), [{"level": 3, "idx": 1, "hash": b"y" * 32}])
+    checkpoint = ledger.integrate()
+    data = [d for _, d in ledger.leaves(0, 100)]
+    assert checkpoint.root == MemoryTree([leaf_hash(d) for d in data]).root(10)
+    proof = ledger.inclusion_proof(7, 10)
+    verify_inclusion(7, 10, leaf_hash(data[7]), proof, checkpoint.root)
+
+
 def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: LedgerStore) -> None:
     rng = random.Random(5)
     subjects = ["101", "202", "303"]

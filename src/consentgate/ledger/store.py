@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
@@ -158,9 +158,11 @@ class LedgerStore:
             if latest is not None and size == old:
                 return latest
             fresh: dict[tuple[int, int], bytes] = {}
+            self._drop_scratch(connection, old)
+            # bounded by ``size``: leaves appended meanwhile belong to the next round
             leaves = connection.execute(
                 select(ledger_leaves.c.idx, ledger_leaves.c.data)
-                .where(ledger_leaves.c.idx >= old)
+                .where(ledger_leaves.c.idx >= old, ledger_leaves.c.idx < size)
                 .order_by(ledger_leaves.c.idx)
             )
             for index, data in leaves:
@@ -319,6 +321,18 @@ class LedgerStore:
             select(ledger_checkpoints.c.note).order_by(ledger_checkpoints.c.size.desc()).limit(1)
         ).scalar_one_or_none()
         return None if note is None else open_checkpoint(note, self.verifier)
+
+    @staticmethod
+    def _drop_scratch(connection: Connection, published: int) -> None:
+        """Delete stored nodes no published checkpoint covers (left by an integration that
+        failed half-way): they are recomputed from the leaves, never trusted."""
+        top = connection.execute(select(func.max(ledger_nodes.c.level))).scalar_one_or_none()
+        for level in range(int(top) + 1 if top is not None else 0):
+            connection.execute(
+                delete(ledger_nodes).where(
+                    ledger_nodes.c.level == level, ledger_nodes.c.idx >= published >> level
+                )
+            )
 
     @staticmethod
     def _size(connection: Connection) -> int:
