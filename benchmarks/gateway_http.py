@@ -5,6 +5,9 @@ machine), over the same SQLite database of the demo platform:
 
 * gateway — ``consentgate serve``: app token check, app-scoped id, decision, fetch of the
   allowed fields only, write-ahead disclosure record (group commit), response;
+* gateway with detection — the same, with the harvest detector on (its firing thresholds
+  raised so the benchmark's own re-reading does not suspend the app: every signal is still
+  kept and every rule still evaluated);
 * bare — a FastAPI endpoint returning the same fields of the same record with no checks and
   no recording.
 
@@ -199,53 +202,64 @@ def main() -> None:
         "CONSENTGATE_DATABASE_URL": database_url,
         "CONSENTGATE_ADMIN_KEY": ADMIN_KEY,
         "CONSENTGATE_SUBJECT_TOKEN_SECRET": SUBJECT_SECRET,
-        "CONSENTGATE_DETECT": "off",
     }
     connections = [int(c) for c in args.connections.split(",")]
     python = sys.executable
     results: dict[str, Any] = {}
 
     gateway_port, bare_port = 18401, 18402
-    gateway = start(
-        [python, "-m", "consentgate", "serve", "--port", str(gateway_port)],
-        env,
-        folder / "gateway.log",
-    )
-    try:
-        base = f"http://127.0.0.1:{gateway_port}"
-        wait_for(f"{base}/healthz")
-        client_id, client_secret = credentials.split(":", 1)
-        token = httpx.post(
-            f"{base}/oauth/token",
-            data={"grant_type": "client_credentials", "client_id": client_id,
-                  "client_secret": client_secret},
-        ).json()["access_token"]  # fmt: skip
-        script = folder / "gateway.lua"
-        script.write_text(
-            WRK_SCRIPT
-            % {
-                "ids": ",".join(f'"{i}"' for i in scoped),
-                "auth": f"Bearer {token}",
-                "prefix": "/v1/subjects/",
-                "suffix": f"?fields={FIELDS}&purpose={PURPOSE}",
-            }
+
+    def run_gateway(detect: str) -> list[dict[str, Any]]:
+        """The gateway under wrk with the detector ``on`` or ``off``."""
+        overrides = {"CONSENTGATE_DETECT": detect}
+        if detect == "on":  # the detector does all its work; the load must not trip it
+            overrides["CONSENTGATE_DETECT_REREAD_PER_SUBJECT"] = "1000000"
+        server = start(
+            [python, "-m", "consentgate", "serve", "--port", str(gateway_port)],
+            env | overrides,
+            folder / f"gateway-detect-{detect}.log",
         )
-        probe = httpx.get(
-            f"{base}/v1/subjects/{scoped[0]}",
-            params={"fields": FIELDS, "purpose": PURPOSE},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert probe.status_code == 200, probe.text
-        results["gateway"] = [run_wrk(script, base, c, args.duration) for c in connections]
-    finally:
-        stop(gateway)
+        try:
+            base = f"http://127.0.0.1:{gateway_port}"
+            wait_for(f"{base}/healthz")
+            client_id, client_secret = credentials.split(":", 1)
+            token = httpx.post(
+                f"{base}/oauth/token",
+                data={"grant_type": "client_credentials", "client_id": client_id,
+                      "client_secret": client_secret},
+            ).json()["access_token"]  # fmt: skip
+            script = folder / f"gateway-{detect}.lua"
+            script.write_text(
+                WRK_SCRIPT
+                % {
+                    "ids": ",".join(f'"{i}"' for i in scoped),
+                    "auth": f"Bearer {token}",
+                    "prefix": "/v1/subjects/",
+                    "suffix": f"?fields={FIELDS}&purpose={PURPOSE}",
+                }
+            )
+            probe = httpx.get(
+                f"{base}/v1/subjects/{scoped[0]}",
+                params={"fields": FIELDS, "purpose": PURPOSE},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert probe.status_code == 200, probe.text
+            return [run_wrk(script, base, c, args.duration) for c in connections]
+        finally:
+            stop(server)
+
+    results["gateway"] = run_gateway("off")
+    results["gateway_detect_on"] = run_gateway("on")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         recorded = int(
             connection.execute(select(func.count()).select_from(ledger_leaves)).scalar_one()
         )
     engine.dispose()
-    served = sum(r["requests"] - r["non_2xx"] for r in results["gateway"]) + 1  # + the probe
+    served = (
+        sum(r["requests"] - r["non_2xx"] for r in results["gateway"] + results["gateway_detect_on"])
+        + 2
+    )  # + the probes
 
     bare_app = folder / "bare_app.py"
     bare_app.write_text(BARE_APP)
@@ -276,6 +290,10 @@ def main() -> None:
         g["connections"]: round(g["per_s"] / b["per_s"], 2)
         for g, b in zip(results["gateway"], results["bare"], strict=True)
     }
+    detector = {
+        g["connections"]: round(on["per_s"] / g["per_s"], 3)
+        for g, on in zip(results["gateway"], results["gateway_detect_on"], strict=True)
+    }
     report = {
         "benchmark": "gateway_http",
         "setup_s": round(setup_s, 1),
@@ -286,6 +304,8 @@ def main() -> None:
         "gateway": results["gateway"],
         "bare": results["bare"],
         "ratio_by_connections": by_c,
+        "gateway_detect_on": results["gateway_detect_on"],
+        "detect_on_over_off_by_connections": detector,
         "disclosures_recorded": recorded,
         "gateway_2xx_responses_received": served,
         "every_disclosure_recorded": recorded >= served,

@@ -1,18 +1,25 @@
-"""Run a consentgate server in a background thread on a free local port (for the demo,
-simulations and benchmarks)."""
+"""Run a consentgate server on a free local port — in a background thread (tests), or as a
+``consentgate serve`` child process with its own interpreter (the demo and simulations,
+whose clients would otherwise share one GIL with the server)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
-__all__ = ["free_port", "serve_in_background"]
+__all__ = ["free_port", "serve_in_background", "serve_in_subprocess"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -40,3 +47,42 @@ def serve_in_background(app: FastAPI, *, host: str = "127.0.0.1") -> Iterator[st
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def serve_in_subprocess(
+    env: Mapping[str, str], *, log: Path, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Run ``consentgate serve`` with ``env`` (CONSENTGATE_* settings) until the block ends;
+    its log goes to ``log``. Yields its base URL once ``/healthz`` answers."""
+    port = free_port(host)
+    command = [sys.executable, "-m", "consentgate", "serve", "--host", host, "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 — our own interpreter and CLI
+            command, env={**os.environ, **env}, stdout=sink, stderr=sink, start_new_session=True
+        )
+        base = f"http://{host}:{port}"
+        try:
+            _wait_healthy(base, process)
+            yield base
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the consentgate server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the consentgate server did not start within 60 s")

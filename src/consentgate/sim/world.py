@@ -1,6 +1,7 @@
 """A self-contained world for the demo and the simulations: its own temporary database with
-the seeded demo platform, a real consentgate server on a free local port, an operator key,
-and helpers to register apps over HTTP and give them consenting users.
+the seeded demo platform, a real ``consentgate serve`` on a free local port (its own
+process, with generated admin key and subject-token secret), and helpers to register apps
+over HTTP and give them consenting users.
 
 Consents are written through the library (``grant_consent``, the same code the consent
 endpoint runs) rather than one HTTP call each: the simulations are about what apps do with
@@ -10,6 +11,7 @@ the API, and thousands of grants over HTTP would only slow them down.
 from __future__ import annotations
 
 import random
+import secrets
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,16 +22,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from consentgate.api import Services, create_app
-from consentgate.api.tokens import DEMO_SUBJECT_KEY_NAME
 from consentgate.clock import age_on, utc_now
 from consentgate.consent import grant_consent
-from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
-from consentgate.sim.server import serve_in_background
+from consentgate.sim.server import serve_in_subprocess
 from consentgate.sources.synthetic import generate_platform
-from consentgate.storage.secrets import server_secret
 from consentgate.storage.tables import platform_subjects
 
 __all__ = ["SimApp", "World", "checked", "open_world"]
@@ -61,7 +59,6 @@ class SimApp:
 @dataclass
 class World:
     runtime: Runtime
-    services: Services
     base_url: str
     http: httpx.Client
     admin_key: str
@@ -165,19 +162,25 @@ class World:
 
 @contextmanager
 def open_world(*, subjects: int, seed: int, detect: bool) -> Iterator[World]:
-    """A temporary database with the demo platform, served by consentgate on a free port."""
+    """A temporary database with the demo platform, served by ``consentgate serve`` in its
+    own process on a free port (the simulation's clients run here, in parallel with it)."""
     with tempfile.TemporaryDirectory(prefix="consentgate-sim-") as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'sim.db'}", detect=detect)
-        runtime = open_runtime(settings)
+        database_url = f"sqlite:///{Path(folder) / 'sim.db'}"
+        runtime = open_runtime(Settings(database_url=database_url, detect=detect))
         try:
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
-            subject_secret = server_secret(runtime.engine, DEMO_SUBJECT_KEY_NAME)
-            admin = create_operator_key(runtime.engine, role=Role.ADMIN, label="simulation")
-            app = create_app(runtime, subject_secret=subject_secret)
+            admin = "cgop_" + secrets.token_urlsafe(32)
+            subject_secret = secrets.token_urlsafe(48)
+            env = {
+                "CONSENTGATE_DATABASE_URL": database_url,
+                "CONSENTGATE_DETECT": "on" if detect else "off",
+                "CONSENTGATE_ADMIN_KEY": admin,
+                "CONSENTGATE_SUBJECT_TOKEN_SECRET": subject_secret,
+            }
             with (
-                serve_in_background(app) as base_url,
+                serve_in_subprocess(env, log=Path(folder) / "server.log") as base_url,
                 httpx.Client(base_url=base_url, timeout=60) as http,
             ):
-                yield World(runtime, app.state.services, base_url, http, admin, subject_secret)
+                yield World(runtime, base_url, http, admin, subject_secret.encode())
         finally:
             runtime.close()
