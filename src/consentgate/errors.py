@@ -25,6 +25,7 @@ field names, never personal-data values.
     ├── Forbidden                    FORBIDDEN          403  (the role lacks the right)
     ├── BodyTooLarge                 BODY_TOO_LARGE     413
     ├── StorageUnavailable           STORAGE_UNAVAILABLE 503
+    ├── KeysUnavailable              KEYS_UNAVAILABLE   503  (the platform's JWKS is unreachable)
     └── LedgerUnavailable            LEDGER_UNAVAILABLE 503  (a disclosure could not be recorded)
 """
 
@@ -46,6 +47,7 @@ __all__ = [
     "InvalidInput",
     "InvalidToken",
     "InvalidTransition",
+    "KeysUnavailable",
     "LedgerUnavailable",
     "NotFound",
     "StorageUnavailable",
@@ -197,4 +199,9 @@ class BodyTooLarge(ConsentGateError):
 
 class LedgerUnavailable(ConsentGateError):
     code = "LEDGER_UNAVAILABLE"
+    http_status = 503
+
+
+class KeysUnavailable(ConsentGateError):
+    code = "KEYS_UNAVAILABLE"
     http_status = 503

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         default=None,
         description="HS256 secret of the platform's data-subject JWTs (demo mode makes one).",
     )
+    subject_jwks_url: str | None = Field(
+        default=None,
+        description="The platform's JWKS: subject tokens signed with RS/PS/ES/EdDSA keys.",
+    )
     admin_key: SecretStr | None = Field(
         default=None, description="An operator key with the admin role, seeded at start."
     )

@@ -25,7 +25,7 @@ from consentgate.runtime import Runtime
 __all__ = ["Services", "create_app"]
 
 
-def create_app(runtime: Runtime, *, subject_secret: bytes) -> FastAPI:
+def create_app(runtime: Runtime, *, subject_secret: bytes | None) -> FastAPI:
     """The consentgate API over ``runtime`` (its database, catalog and source)."""
     if not structlog.is_configured():
         configure_logging()  # never structlog's default of printing to stdout

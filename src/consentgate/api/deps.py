@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import select
 
 from consentgate.api.services import Services, services_of
-from consentgate.api.tokens import bearer, subject_from_token
+from consentgate.api.tokens import bearer
 from consentgate.errors import (
     AccessDenied,
     Forbidden,
@@ -70,7 +70,7 @@ def _current_app(services: ServicesDep, app_id: Annotated[str, Depends(_token_ap
 def _current_subject(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
     """The data subject of a platform-issued JWT; a subject the platform does not know is
     404 ``NOT_FOUND``."""
-    subject_id = subject_from_token(bearer(authorization), services.subject_secret)
+    subject_id = services.subject_tokens.subject(bearer(authorization))
     if not services.runtime.source.attributes([subject_id]):
         raise NotFound("the platform does not know this subject")
     return subject_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from consentgate.api.tokens import AppTokens
+from consentgate.api.tokens import AppTokens, SubjectTokens
 from consentgate.detect.containment import Monitor
 from consentgate.detect.webhook import WebhookNotifier
 from consentgate.errors import InvalidInput
@@ -26,7 +26,7 @@ class Services:
     runtime: Runtime
     tokens: AppTokens
     sealer: IdSealer
-    subject_secret: bytes
+    subject_tokens: SubjectTokens
     recorder: DisclosureRecorder
     reads: ReadPath
     ledger: LedgerStore
@@ -34,7 +34,7 @@ class Services:
     monitor: Monitor | None
 
     @classmethod
-    def build(cls, runtime: Runtime, *, subject_secret: bytes) -> Services:
+    def build(cls, runtime: Runtime, *, subject_secret: bytes | None) -> Services:
         engine = runtime.engine
         settings = runtime.settings
         sealer = IdSealer(server_secret(engine, "scoped-ids", size=64))
@@ -52,7 +52,7 @@ class Services:
                 server_secret(engine, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
             ),
             sealer=sealer,
-            subject_secret=subject_secret,
+            subject_tokens=SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url),
             recorder=recorder,
             reads=ReadPath(
                 engine=engine,

@@ -1,6 +1,7 @@
 """Bearer credentials: app access tokens (issued here), data-subject JWTs (issued by the
 platform) and operator keys. Every failure is ``Unauthenticated`` (nothing readable) or
-``InvalidToken`` (bad signature, expired, ``alg=none``, wrong kind of token)."""
+``InvalidToken`` (bad signature, expired, ``alg=none``, wrong kind of token); a platform
+key set that cannot be fetched is ``KeysUnavailable`` (503)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from typing import Any
 import jwt
 import jwt.types
 
-from consentgate.errors import InvalidToken, Unauthenticated
+from consentgate.errors import InvalidToken, KeysUnavailable, Unauthenticated
 
 __all__ = [
     "DEMO_SUBJECT_KEY_NAME",
     "AppTokens",
+    "SubjectTokens",
     "bearer",
     "mint_subject_token",
-    "subject_from_token",
 ]
 
 # the server secret that signs demo-platform subject tokens when no platform secret is set
@@ -64,6 +65,7 @@ class AppTokens:
         claims = _decode(
             token,
             self.secret,
+            algorithm="HS256",
             audience=_APP_AUDIENCE,
             issuer=_ISSUER,
             require=["exp", "iat", "sub", "aud", "iss"],
@@ -73,15 +75,66 @@ class AppTokens:
         return str(claims["sub"])
 
 
-def subject_from_token(token: str, secret: bytes) -> str:
-    """The platform subject id of a data-subject JWT (HS256, ``exp`` required)."""
-    claims = _decode(token, secret, audience=None, issuer=None, require=["exp", "sub"])
-    if claims.get("typ") == "app" or claims.get("aud") == _APP_AUDIENCE:
-        raise InvalidToken("an app token cannot act for a data subject")
-    subject = claims["sub"]
-    if not isinstance(subject, str) or not subject or len(subject) > 128:
-        raise InvalidToken("the token's sub claim is not a subject id")
-    return subject
+# asymmetric algorithms a platform's identity provider may sign subject tokens with
+ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+class SubjectTokens:
+    """Verifies the platform's data-subject JWTs (``sub`` = the platform's subject id, ``exp``
+    required): HS256 with the shared secret, and/or an asymmetric algorithm with the key its
+    ``kid`` names in the platform's JWKS (fetched over HTTP, cached five minutes). The
+    algorithm is pinned to the key's type, so a token cannot pick a weaker one (``none``,
+    or HS256 keyed with a public key)."""
+
+    def __init__(self, *, secret: bytes | None = None, jwks_url: str | None = None) -> None:
+        if secret is None and jwks_url is None:
+            raise ValueError("subject tokens need a shared secret or a JWKS URL")
+        self.secret = secret
+        self.jwks_url = jwks_url
+        self._jwks = (
+            jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            if jwks_url
+            else None
+        )
+
+    def subject(self, token: str) -> str:
+        try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(f"the token is not valid here ({type(exc).__name__})") from None
+        key: Any
+        if algorithm == "HS256" and self.secret is not None:
+            key = self.secret
+        elif algorithm in ASYMMETRIC and self._jwks is not None:
+            key = self._platform_key(token, str(algorithm))
+        else:
+            raise InvalidToken(f"subject tokens signed with {algorithm!r} are not accepted here")
+        claims = _decode(
+            token, key, algorithm=str(algorithm), audience=None, issuer=None, require=["exp", "sub"]
+        )
+        if claims.get("typ") == "app" or claims.get("aud") == _APP_AUDIENCE:
+            raise InvalidToken("an app token cannot act for a data subject")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 128:
+            raise InvalidToken("the token's sub claim is not a subject id")
+        return subject
+
+    def _platform_key(self, token: str, algorithm: str) -> Any:
+        assert self._jwks is not None
+        try:
+            found = self._jwks.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError:
+            raise KeysUnavailable(
+                "the platform's token keys (CONSENTGATE_SUBJECT_JWKS_URL) could not be "
+                "fetched: retry later"
+            ) from None
+        except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError, jwt.DecodeError):
+            raise InvalidToken("no key of the platform matches the token's kid") from None
+        if found.algorithm_name != algorithm:
+            raise InvalidToken(f"the token's kid names a {found.algorithm_name} key")
+        return found.key
 
 
 def mint_subject_token(subject_id: str, secret: bytes, *, ttl_seconds: int = 3600) -> str:
@@ -92,14 +145,20 @@ def mint_subject_token(subject_id: str, secret: bytes, *, ttl_seconds: int = 360
 
 
 def _decode(
-    token: str, secret: bytes, *, audience: str | None, issuer: str | None, require: list[str]
+    token: str,
+    key: Any,
+    *,
+    algorithm: str,
+    audience: str | None,
+    issuer: str | None,
+    require: list[str],
 ) -> dict[str, Any]:
     options: jwt.types.Options = {"require": require, "verify_aud": audience is not None}
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            secret,
-            algorithms=["HS256"],
+            key,
+            algorithms=[algorithm],
             audience=audience,
             issuer=issuer,
             options=options,

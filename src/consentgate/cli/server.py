@@ -24,8 +24,9 @@ subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo pla
 operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
 
 
-def subject_secret(runtime: Runtime, *, demo: bool) -> bytes:
-    """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one."""
+def subject_secret(runtime: Runtime, *, demo: bool) -> bytes | None:
+    """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one; None when the
+    platform's tokens are verified with its JWKS alone."""
     configured = runtime.settings.subject_token_secret
     if configured is not None:
         value = configured.get_secret_value().encode()
@@ -34,10 +35,19 @@ def subject_secret(runtime: Runtime, *, demo: bool) -> bytes:
         return value
     if demo:
         return server_secret(runtime.engine, DEMO_SUBJECT_KEY_NAME)
+    if runtime.settings.subject_jwks_url:
+        return None
     raise InvalidInput(
         "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
-        "data-subject tokens), or run with --demo"
+        "data-subject tokens) or CONSENTGATE_SUBJECT_JWKS_URL, or run with --demo"
     )
+
+
+def minting_secret(runtime: Runtime) -> bytes:
+    """The HS256 secret the demo platform's identity provider signs subject tokens with."""
+    secret = subject_secret(runtime, demo=True)
+    assert secret is not None  # demo mode always has one
+    return secret
 
 
 def serve(
@@ -64,7 +74,7 @@ def serve(
         if key is None:
             key = create_operator_key(runtime.engine, role=Role.ADMIN, label="serve --demo")
             typer.echo(f"operator key (admin, shown once): {key}")
-        token = mint_subject_token("1", secret)
+        token = mint_subject_token("1", minting_secret(runtime))
         base = f"http://{host}:{port}"
         typer.echo(
             "\n".join(
@@ -107,7 +117,7 @@ def subject_token(
     runtime = open_runtime()
     if not runtime.source.attributes([subject_id]):
         raise InvalidInput(f"the platform has no subject {subject_id!r}")
-    typer.echo(mint_subject_token(subject_id, subject_secret(runtime, demo=True), ttl_seconds=ttl))
+    typer.echo(mint_subject_token(subject_id, minting_secret(runtime), ttl_seconds=ttl))
 
 
 @operators_app.command("create")
