@@ -35,7 +35,8 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/decide.py --json
-	$(BIN)/python benchmarks/gateway_http.py --json
+	$(BIN)/python benchmarks/gateway_http.py --json --repeat 3
+	$(BIN)/python benchmarks/detector.py --json
 	$(BIN)/python benchmarks/ledger.py --json
 
 clean:
