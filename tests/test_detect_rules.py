@@ -391,3 +391,11 @@ def test_memory_per_app_is_bounded_whatever_the_traffic() -> None:
     assert len(sketches) <= (60 + 24) * len(Distinct)
     last_hour = 3600 / 0.036
     assert signals.short.distinct(Distinct.TARGETS) == pytest.approx(last_hour, rel=0.05)
+
+
+def test_apps_idle_for_a_whole_day_are_forgotten() -> None:
+    d = detector(consenting=10**6)
+    d.observe(read(T0, "1", app="app_old"))
+    for i in range(10_000):
+        assert d.observe(read(T0 + DAY + 60 + i * 0.01, str(i), app="app_busy")) is None
+    assert set(d._apps) == {"app_busy"}

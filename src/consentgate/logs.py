@@ -31,11 +31,12 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     if _listener is not None:
         _listener.stop()
+    else:
+        atexit.register(_stop)  # once: the listener of the latest configuration
     output = logging.StreamHandler(sys.stderr)
     output.setFormatter(logging.Formatter("%(message)s"))
     _listener = logging.handlers.QueueListener(records, output)
     _listener.start()
-    atexit.register(_listener.stop)
     root = logging.getLogger("consentgate")
     root.handlers = [logging.handlers.QueueHandler(records)]
     root.setLevel(level)
@@ -50,3 +51,8 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
+
+
+def _stop() -> None:
+    if _listener is not None and _listener._thread is not None:
+        _listener.stop()

@@ -20,6 +20,7 @@ from consentgate.detect.signals import ReadEvent, WindowedSignals
 __all__ = ["Detector"]
 
 CONSENTING_TTL_SECONDS = 30.0
+SWEEP_EVERY = 10_000  # events between sweeps of apps idle for a whole long window
 
 
 class Detector:
@@ -32,6 +33,7 @@ class Detector:
         self._apps: dict[str, WindowedSignals] = {}
         self._contained: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._until_sweep = SWEEP_EVERY
 
     def observe(self, event: ReadEvent) -> Finding | None:
         """Account for one read; the finding if a rule fires (at most one per containment)."""
@@ -51,6 +53,9 @@ class Detector:
                     short=limits.short_window, long=limits.long_window, at=event.at
                 )
             signals.observe(event)
+            self._until_sweep -= 1
+            if self._until_sweep <= 0:
+                self._sweep(event.at)
             finding = evaluate(
                 event.app_id, signals, limits, at=event.at, consenting=self._consenting_count
             )
@@ -69,6 +74,16 @@ class Detector:
         with self._lock:
             self._apps.pop(app_id, None)
             self._contained.pop(app_id, None)
+
+    def _sweep(self, now: float) -> None:
+        """Forget apps with nothing left in their long window (memory stays bounded by the
+        apps active within a day, not by every app ever seen)."""
+        self._until_sweep = SWEEP_EVERY
+        horizon = self.thresholds.long_window[0] * self.thresholds.long_window[1]
+        idle = [a for a, s in self._apps.items() if now - s.last_seen > horizon]
+        for app_id in idle:
+            del self._apps[app_id]
+            self._cache.pop(app_id, None)
 
     def _consenting_count(self, app_id: str) -> int:
         now = time.monotonic()

@@ -185,9 +185,11 @@ class WindowedSignals:
         self.short = Ring(width=short[0], size=short[1])
         self.long = Ring(width=long[0], size=long[1])
         self.first_seen = at
+        self.last_seen = at
         self.last_evaluated = float("-inf")
 
     def observe(self, event: ReadEvent) -> None:
+        self.last_seen = max(self.last_seen, event.at)
         for ring in (self.short, self.long):
             bucket = ring.advance(event.at)
             ring.add(Count.REQUESTS, bucket)
