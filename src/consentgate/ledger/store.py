@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
@@ -72,14 +72,23 @@ def open_ledger(engine: Engine, *, origin: str) -> LedgerStore:
     return LedgerStore(engine, NoteSigner(origin, key))
 
 
-_SET_HEAD = (
-    update(subject_keys)
-    .where(subject_keys.c.subject_id == bindparam("subject"))
-    .values(head=bindparam("new_head"))
-)
 _NODE = select(ledger_nodes.c.hash).where(
     ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
 )
+
+
+# the per-leaf statements, in each driver's own parameter style (sqlite3: qmark; psycopg:
+# format), sent straight to its executemany
+_QMARK_INSERT = (
+    "INSERT INTO ledger_leaves (idx, data, pseudonym, app_id, at_us) VALUES (?, ?, ?, ?, ?)"
+)
+_FORMAT_INSERT = (
+    "INSERT INTO ledger_leaves (idx, data, pseudonym, app_id, at_us) VALUES (%s, %s, %s, %s, %s)"
+)
+_INSERT_LEAVES = {"qmark": _QMARK_INSERT, "format": _FORMAT_INSERT, "pyformat": _FORMAT_INSERT}
+_QMARK_HEADS = "UPDATE subject_keys SET head = ? WHERE subject_id = ?"
+_FORMAT_HEADS = "UPDATE subject_keys SET head = %s WHERE subject_id = %s"
+_SET_HEADS = {"qmark": _QMARK_HEADS, "format": _FORMAT_HEADS, "pyformat": _FORMAT_HEADS}
 
 
 @dataclass(frozen=True)
@@ -134,18 +143,13 @@ class LedgerStore:
                 kind=entry.kind,
             )
             heads[entry.subject_id] = index
-            rows.append(
-                {
-                    "idx": index,
-                    "data": leaf.encode(),
-                    "pseudonym": leaf.subj,
-                    "app_id": entry.app_id,
-                    "at_us": entry.at_us,
-                }
-            )
+            rows.append((index, leaf.encode(), leaf.subj, entry.app_id, entry.at_us))
             indices.append(index)
-        connection.execute(insert(ledger_leaves), rows)
-        connection.execute(_SET_HEAD, [{"subject": s, "new_head": heads[s]} for s in subjects])
+        # straight to the driver's executemany: these two run for every leaf, and building
+        # SQLAlchemy parameters per row cost as much as writing them
+        style = connection.dialect.paramstyle
+        connection.exec_driver_sql(_INSERT_LEAVES[style], rows)
+        connection.exec_driver_sql(_SET_HEADS[style], [(heads[s], s) for s in subjects])
         return indices
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
