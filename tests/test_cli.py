@@ -263,3 +263,39 @@ def test_bad_settings_are_one_line(
     code, _, err = invoke("init")
     assert code == 1
     assert err.startswith(message)
+
+
+def test_incidents_through_the_cli(cli_env: dict[str, str]) -> None:
+    """An incident opened by containment, as the DPO reads it from the command line."""
+    from consentgate.detect.containment import Monitor
+    from consentgate.detect.rules import Finding
+    from consentgate.runtime import open_runtime
+
+    code, out, _ = invoke(
+        "apps", "register", "--name", "Quiz", "--developer-name", "GSR",
+        "--developer-email", "dev@gsr.example", "--developer-country", "GB",
+        "--purpose", "academic_research", "--field", "name=greeting",
+        "--retention-days", "30", "--privacy-policy-url", "https://quiz.example/p", "--json",
+    )  # fmt: skip
+    assert code == 0
+    app_id = json.loads(out)["id"]
+    assert invoke("apps", "approve", app_id)[0] == 0
+    runtime = open_runtime()
+    finding = Finding(app_id, "field_sweep", 0.0, 86_400, {"explanation": "x", "asks": 10})
+    incident = Monitor(runtime.engine).contain(finding)
+    runtime.close()
+    assert incident is not None
+    [listed] = as_json("incidents", "list")  # type: ignore[misc]
+    assert listed["id"] == incident.id
+    assert listed["rule"] == "field_sweep"
+    shown = as_json("incidents", "show", incident.id)
+    assert shown["evidence"]["asks"] == 10  # type: ignore[index]
+    assert as_json("apps", "show", app_id)["status"] == "suspended"  # type: ignore[index]
+    code, out, _ = invoke("incidents", "subjects", incident.id)
+    assert code == 0
+    assert json.loads(out) == []
+    code, _, err = invoke("incidents", "show", "inc_missing")
+    assert code == 1
+    assert "NOT_FOUND" in err
+    assert invoke("apps", "reinstate", app_id)[0] == 0
+    assert as_json("incidents", "show", incident.id)["status"] == "closed"  # type: ignore[index]
