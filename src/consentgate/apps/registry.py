@@ -108,13 +108,7 @@ class App:
 
     def view(self, catalog: Catalog) -> AppView:
         """The app as the decision sees it."""
-        approved = [name for name in self.fields_approved if name in catalog.field_bits]
-        return AppView(
-            id=self.id,
-            status=self.status,
-            purposes=frozenset(self.purposes),
-            approved_mask=catalog.mask(approved),
-        )
+        return _view(self.id, self.status, self.purposes, self.fields_approved, catalog)
 
     def as_dict(self) -> dict[str, Any]:
         """The public app object (HTTP contract); never the secret or its hash."""
@@ -209,13 +203,31 @@ def list_apps(
         return [_from_row(row) for row in connection.execute(statement).mappings()]
 
 
-_APP_BY_ID = select(apps).where(apps.c.id == bindparam("app_id"))
+# the read path loads only what the decision looks at
+_APP_VIEW = select(apps.c.id, apps.c.status, apps.c.purposes, apps.c.fields_approved).where(
+    apps.c.id == bindparam("app_id")
+)
 
 
 def load_app_view(connection: Connection, app_id: str, catalog: Catalog) -> AppView | None:
     """The app as the decision sees it, read on ``connection``; None when there is none."""
-    row = connection.execute(_APP_BY_ID, {"app_id": app_id}).mappings().first()
-    return None if row is None else _from_row(row).view(catalog)
+    row = connection.execute(_APP_VIEW, {"app_id": app_id}).first()
+    if row is None:
+        return None
+    return _view(row.id, AppStatus(row.status), row.purposes, row.fields_approved, catalog)
+
+
+def _view(
+    app_id: str,
+    status: AppStatus,
+    purposes: Sequence[str],
+    fields_approved: Sequence[str],
+    catalog: Catalog,
+) -> AppView:
+    approved = [name for name in fields_approved if name in catalog.field_bits]
+    return AppView(
+        id=app_id, status=status, purposes=frozenset(purposes), approved_mask=catalog.mask(approved)
+    )
 
 
 def authenticate_client(engine: Engine, client_id: str, client_secret: str) -> App | None:

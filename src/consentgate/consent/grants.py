@@ -103,7 +103,7 @@ class Consent:
             subject_id=self.subject_id,
             app_id=self.app_id,
             purpose=self.purpose,
-            fields_mask=catalog.mask(f for f in self.fields if f in catalog.field_bits),
+            fields_mask=_mask(catalog, self.fields),
             explicit=self.explicit,
             parental=self.parental_consent is not None,
             granted_us=to_micros(self.granted_at),
@@ -310,14 +310,47 @@ def live_consents_for(
 ) -> list[ConsentView]:
     """A subject's not-withdrawn consents to one app, as decision views (read path)."""
     rows = connection.execute(_LIVE_FOR, {"subject_id": subject_id, "app_id": app_id})
-    return [_from_row(row).view(catalog) for row in rows.mappings()]
+    return [_view_of(row, catalog) for row in rows]
 
 
-_LIVE_FOR = select(consents).where(
+# the read path loads only what the decision looks at (not the receipt, notice or evidence)
+_VIEW_COLUMNS = (
+    consents.c.id,
+    consents.c.subject_id,
+    consents.c.app_id,
+    consents.c.purpose,
+    consents.c.fields,
+    consents.c.explicit,
+    consents.c.parental_consent.is_not(None).label("parental"),
+    consents.c.granted_us,
+    consents.c.expires_us,
+    consents.c.withdrawn_us,
+)
+_LIVE_FOR = select(*_VIEW_COLUMNS).where(
     consents.c.subject_id == bindparam("subject_id"),
     consents.c.app_id == bindparam("app_id"),
     consents.c.withdrawn_us.is_(None),
 )
+
+
+def _view_of(row: Any, catalog: Catalog) -> ConsentView:
+    return ConsentView(
+        id=row.id,
+        subject_id=row.subject_id,
+        app_id=row.app_id,
+        purpose=row.purpose,
+        fields_mask=_mask(catalog, row.fields),
+        explicit=bool(row.explicit),
+        parental=bool(row.parental),
+        granted_us=row.granted_us,
+        expires_us=row.expires_us,
+        withdrawn_us=row.withdrawn_us,
+    )
+
+
+def _mask(catalog: Catalog, fields: Sequence[str]) -> int:
+    """The catalog bitmask of ``fields`` (names the catalog no longer has count for none)."""
+    return catalog.mask(f for f in fields if f in catalog.field_bits)
 
 
 def live_consents_by_subject(
@@ -332,14 +365,14 @@ def live_consents_by_subject(
     found: dict[str, list[ConsentView]] = {}
     unique = list(dict.fromkeys(subject_ids))
     for start in range(0, len(unique), 500):
-        statement = select(consents).where(
+        statement = select(*_VIEW_COLUMNS).where(
             consents.c.subject_id.in_(unique[start : start + 500]),
             consents.c.app_id == app_id,
             consents.c.purpose == purpose,
             consents.c.withdrawn_us.is_(None),
         )
-        for row in connection.execute(statement).mappings():
-            found.setdefault(row["subject_id"], []).append(_from_row(row).view(catalog))
+        for row in connection.execute(statement):
+            found.setdefault(row.subject_id, []).append(_view_of(row, catalog))
     return found
 
 

@@ -36,6 +36,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        # enough pooled connections for every worker thread: a connection opened per request
+        # pays for the file, the WAL index and four pragmas
+        kwargs.setdefault("pool_size", 48)
+        kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
