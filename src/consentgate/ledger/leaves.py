@@ -11,7 +11,6 @@ hash). It carries no direct identifier: the pseudonym is HMAC-SHA256 under a ran
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -29,8 +28,12 @@ def new_pseudonym_key() -> bytes:
 
 
 def pseudonym(key: bytes, subject_id: str) -> str:
-    digest = hmac.new(key, b"subj\x00" + subject_id.encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.digest(key, b"subj\x00" + subject_id.encode("utf-8"), "sha256")
     return "ps1:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# one encoder for every leaf (``json.dumps`` with options builds a new one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,7 @@ class Leaf:
             "req": self.req,
             "nonce": self.nonce,
         }
-        return json.dumps(
-            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        return _CANONICAL.encode(document).encode("utf-8")
 
     @classmethod
     def decode(cls, data: bytes) -> Leaf:

@@ -89,6 +89,13 @@ _INSERT_LEAVES = {"qmark": _QMARK_INSERT, "format": _FORMAT_INSERT, "pyformat": 
 _QMARK_HEADS = "UPDATE subject_keys SET head = ? WHERE subject_id = ?"
 _FORMAT_HEADS = "UPDATE subject_keys SET head = %s WHERE subject_id = %s"
 _SET_HEADS = {"qmark": _QMARK_HEADS, "format": _FORMAT_HEADS, "pyformat": _FORMAT_HEADS}
+_QMARK_KEYS = (
+    "INSERT INTO subject_keys (subject_id, pseudonym_key, head, created_us) VALUES (?, ?, ?, ?)"
+)
+_FORMAT_KEYS = (
+    "INSERT INTO subject_keys (subject_id, pseudonym_key, head, created_us) VALUES (%s, %s, %s, %s)"
+)
+_INSERT_KEYS = {"qmark": _QMARK_KEYS, "format": _FORMAT_KEYS, "pyformat": _FORMAT_KEYS}
 
 
 @dataclass(frozen=True)
@@ -124,16 +131,20 @@ class LedgerStore:
             return []
         next_index = self._size(connection)
         subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
-        keys, heads = self._subject_keys(connection, subjects)
+        keys, heads = self._known_keys(connection, subjects)
+        fresh = {s: new_pseudonym_key() for s in subjects if s not in keys}
+        keys.update(fresh)
+        pseudonyms = {s: pseudonym(keys[s], s) for s in subjects}  # once per subject
         rows = []
         indices = []
         for offset, entry in enumerate(entries):
             index = next_index + offset
+            subject = entry.subject_id
             leaf = Leaf(
                 ts_ms=entry.at_us // 1000,
                 app=entry.app_id,
-                subj=pseudonym(keys[entry.subject_id], entry.subject_id),
-                prev=heads.get(entry.subject_id, -1),
+                subj=pseudonyms[subject],
+                prev=heads.get(subject, -1),
                 fields=entry.fields,
                 purpose=entry.purpose,
                 basis=entry.basis,
@@ -142,14 +153,22 @@ class LedgerStore:
                 nonce=new_nonce(),
                 kind=entry.kind,
             )
-            heads[entry.subject_id] = index
+            heads[subject] = index
             rows.append((index, leaf.encode(), leaf.subj, entry.app_id, entry.at_us))
             indices.append(index)
-        # straight to the driver's executemany: these two run for every leaf, and building
-        # SQLAlchemy parameters per row cost as much as writing them
+        # straight to the driver's executemany: these run for every leaf, and building
+        # SQLAlchemy parameters per row cost as much as writing them. A new subject's key
+        # row is written with its chain head already in place; known subjects move theirs.
         style = connection.dialect.paramstyle
         connection.exec_driver_sql(_INSERT_LEAVES[style], rows)
-        connection.exec_driver_sql(_SET_HEADS[style], [(heads[s], s) for s in subjects])
+        if fresh:
+            created = to_micros(utc_now())
+            connection.exec_driver_sql(
+                _INSERT_KEYS[style], [(s, k, heads[s], created) for s, k in fresh.items()]
+            )
+        known = [(heads[s], s) for s in subjects if s not in fresh]
+        if known:
+            connection.exec_driver_sql(_SET_HEADS[style], known)
         return indices
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
@@ -356,10 +375,10 @@ class LedgerStore:
         return bytes(value)
 
     @staticmethod
-    def _subject_keys(
+    def _known_keys(
         connection: Connection, subject_ids: Sequence[str]
     ) -> tuple[dict[str, bytes], dict[str, int]]:
-        """Pseudonym keys and chain heads of ``subject_ids``, creating missing keys."""
+        """Pseudonym keys and chain heads of those of ``subject_ids`` that have a key."""
         keys: dict[str, bytes] = {}
         heads: dict[str, int] = {}
         for start in range(0, len(subject_ids), 500):
@@ -372,16 +391,4 @@ class LedgerStore:
                 keys[subject_id] = bytes(key)
                 if head is not None:
                     heads[subject_id] = int(head)
-        missing = [s for s in subject_ids if s not in keys]
-        if missing:
-            created = to_micros(utc_now())
-            fresh = {s: new_pseudonym_key() for s in missing}
-            connection.execute(
-                insert(subject_keys),
-                [
-                    {"subject_id": s, "pseudonym_key": k, "head": None, "created_us": created}
-                    for s, k in fresh.items()
-                ],
-            )
-            keys.update(fresh)
         return keys, heads
