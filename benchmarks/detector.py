@@ -48,7 +48,6 @@ def events(count: int, *, users: int | None, per_second: float) -> list[ReadEven
             source="10.0.0.1",
             purpose="service_provision",
             target=str(i % users if users else i),
-            requested=("name", "birthday", "current_city"),
             withheld={"religion": "FIELD_NOT_CONSENTED"} if i % 10 == 0 else {},
             disclosed=(str(i % users if users else i),),
         )
@@ -70,14 +69,7 @@ def memory_per_app() -> dict[str, Any]:
     # two days at 20 reads a second, every read a new subject: both windows full
     for event in events(2 * 86_400 * 20 // 10, users=None, per_second=2):
         detector.observe(event)
-    signals = detector._apps["app_bench"]
-    sketches = [
-        sketch
-        for ring in (signals.short, signals.long)
-        for bucket in ring.live()
-        for sketch in bucket.sketches
-        if sketch is not None
-    ]
+    sketches = detector._apps["app_bench"].sketches()
     return {
         "sketches": len(sketches),
         "sketch_bytes": sum(s.get_updatable_serialization_bytes() for s in sketches),

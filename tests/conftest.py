@@ -27,6 +27,7 @@ from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_background
+from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources.synthetic import PlatformSource, generate_platform
 from consentgate.storage import make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
@@ -216,18 +217,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def http(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
         yield client
-
-
-@dataclass
-class LiveApp:
-    id: str
-    client_id: str
-    client_secret: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 def make_live_app(

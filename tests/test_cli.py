@@ -281,7 +281,7 @@ def test_incidents_through_the_cli(cli_env: dict[str, str]) -> None:
     app_id = json.loads(out)["id"]
     assert invoke("apps", "approve", app_id)[0] == 0
     runtime = open_runtime()
-    finding = Finding(app_id, "field_sweep", 0.0, 86_400, {"explanation": "x", "asks": 10})
+    finding = Finding(app_id, "field_sweep", 86_400, {"explanation": "x", "asks": 10})
     incident = Monitor(runtime.engine).contain(finding)
     runtime.close()
     assert incident is not None

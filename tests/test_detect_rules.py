@@ -30,7 +30,6 @@ def read(
     subject: str | None,
     *,
     app: str = "app_a",
-    fields: Iterable[str] = ("name",),
     reason: str | None = None,
     withheld: dict[str, str] | None = None,
     purpose: str = "service_provision",
@@ -38,7 +37,6 @@ def read(
     scoped_id: str | None = None,
     friends: Iterable[str] = (),
 ) -> ReadEvent:
-    fields = tuple(fields)
     released = subject is not None and reason is None
     return ReadEvent(
         app_id=app,
@@ -47,7 +45,6 @@ def read(
         purpose=purpose,
         target=subject,
         scoped_id=scoped_id if subject is None else None,
-        requested=fields,
         reason=reason,
         withheld=withheld or {},
         disclosed=((subject, *friends) if released and subject is not None else ()),
@@ -114,7 +111,6 @@ def test_field_sweep_names_the_fields() -> None:
         read(
             T0 + i,
             "7",
-            fields=["name", catalog_fields[i % 3]],
             withheld={catalog_fields[i % 3]: "FIELD_NOT_APPROVED"},
         )
         for i in range(100)
@@ -171,7 +167,6 @@ def test_refused_data_probing_the_cambridge_analytica_crawl() -> None:
         read(
             T0 + i,
             str(i),
-            fields=["name", "birthday", "political_views", "religion"],
             withheld={
                 "political_views": "EXPLICIT_CONSENT_REQUIRED",
                 "religion": "EXPLICIT_CONSENT_REQUIRED",
@@ -309,15 +304,9 @@ def benign_day(rng: random.Random, start: float, users: int, app: str) -> list[R
             if u in gone:
                 continue
             for _ in range(rng.randint(1, 3)):
-                events.append(
-                    read(
-                        base + rng.random() * HOUR, str(u), app=app, fields=("name", "current_city")
-                    )
-                )
+                events.append(read(base + rng.random() * HOUR, str(u), app=app))
             friends = [str(f) for f in rng.sample(range(users), 5) if f not in gone]
-            events.append(
-                read(base + rng.random() * HOUR, str(u), app=app, fields=("name",), friends=friends)
-            )
+            events.append(read(base + rng.random() * HOUR, str(u), app=app, friends=friends))
     events.sort(key=lambda e: e.at)
     return events
 
@@ -380,13 +369,7 @@ def test_memory_per_app_is_bounded_whatever_the_traffic() -> None:
         d.observe(read(T0 + i * 0.036, f"s{i}"))
     signals = d._apps["app_a"]
     ceiling = hll_sketch.get_max_updatable_serialization_bytes(HLL_LG_K, HLL_4)
-    sketches = [
-        sketch
-        for ring in (signals.short, signals.long)
-        for bucket in ring.live()
-        for sketch in bucket.sketches
-        if sketch is not None
-    ]
+    sketches = signals.sketches()
     assert all(s.get_updatable_serialization_bytes() <= ceiling for s in sketches)
     assert len(sketches) <= (60 + 24) * len(Distinct)
     last_hour = 3600 / 0.036

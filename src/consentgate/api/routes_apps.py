@@ -91,7 +91,4 @@ def reinstate(
     app_id: str, services: ServicesDep, _: Reviewer, body: OptionalReasonBody | None = None
 ) -> dict[str, Any]:
     reason = body.reason if body is not None else None
-    reinstated = reinstate_app(services.runtime.engine, app_id, reason=reason)
-    if services.monitor is not None:
-        services.monitor.detector.forget(app_id)  # it starts afresh
-    return reinstated.as_dict()
+    return reinstate_app(services.runtime.engine, app_id, reason=reason).as_dict()

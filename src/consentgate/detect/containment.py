@@ -56,7 +56,6 @@ class Monitor:
         self.detector = Detector(thresholds, consenting=lambda a: consenting_subjects(engine, a))
         self.notifier = notifier
         self._held: dict[str, Finding] = {}  # contained here, not yet in storage
-        self.incidents_opened = 0
 
     def observe(self, event: ReadEvent) -> bool:
         """Account for one read; True if the app was contained because of it (the caller
@@ -97,7 +96,6 @@ class Monitor:
                 opened_at=opened_at,
                 window_start=window_start,
             )
-        self.incidents_opened += 1
         log.warning(
             "app_contained",
             app_id=finding.app_id,

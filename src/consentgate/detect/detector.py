@@ -69,12 +69,6 @@ class Detector:
         with self._lock:
             self._contained[app_id] = at
 
-    def forget(self, app_id: str) -> None:
-        """Drop an app's signals (an operator reinstated it)."""
-        with self._lock:
-            self._apps.pop(app_id, None)
-            self._contained.pop(app_id, None)
-
     def _sweep(self, now: float) -> None:
         """Forget apps with nothing left in their long window (memory stays bounded by the
         apps active within a day, not by every app ever seen)."""

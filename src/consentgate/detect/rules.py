@@ -57,7 +57,6 @@ class Thresholds:
 class Finding:
     app_id: str
     rule: str
-    at: float
     window_seconds: int
     evidence: dict[str, Any]
 
@@ -82,7 +81,7 @@ def evaluate(
 
     def found(rule: str, window: int, explanation: str, **numbers: Any) -> Finding:
         evidence = {"explanation": explanation, "window_seconds": window, **numbers}
-        return Finding(app_id=app_id, rule=rule, at=at, window_seconds=window, evidence=evidence)
+        return Finding(app_id=app_id, rule=rule, window_seconds=window, evidence=evidence)
 
     if totals[Count.UNRESOLVED] >= limits.enumeration_ids:
         ids = round(long.distinct(Distinct.UNRESOLVED_IDS))

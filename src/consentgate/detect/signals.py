@@ -64,7 +64,6 @@ class ReadEvent:
     purpose: str
     target: str | None = None
     scoped_id: str | None = None
-    requested: tuple[str, ...] = ()
     reason: str | None = None
     withheld: Mapping[str, str] = field(default_factory=dict)
     disclosed: tuple[str, ...] = ()
@@ -187,6 +186,16 @@ class WindowedSignals:
         self.first_seen = at
         self.last_seen = at
         self.last_evaluated = float("-inf")
+
+    def sketches(self) -> list[hll_sketch]:
+        """Every sketch the app's windows hold now (what its memory is made of)."""
+        return [
+            sketch
+            for ring in (self.short, self.long)
+            for bucket in ring.live()
+            for sketch in bucket.sketches
+            if sketch is not None
+        ]
 
     def observe(self, event: ReadEvent) -> None:
         self.last_seen = max(self.last_seen, event.at)

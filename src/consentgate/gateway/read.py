@@ -51,7 +51,6 @@ class _Read:
     purpose: str
     subject_id: str | None
     scoped_id: str
-    fields: tuple[str, ...]
 
 
 class ReadPath:
@@ -86,7 +85,7 @@ class ReadPath:
     ) -> PreparedRead:
         """``GET /v1/subjects/{id}``."""
         subject_id = self.sealer.subject_for(app_id, scoped_id)
-        read = _Read(app_id, now, client, purpose, subject_id, scoped_id, tuple(fields))
+        read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
         decision = self._decide(read, fields)
         assert subject_id is not None  # a decision that allows something had a subject
         self._observe(read, withheld=_reasons(decision), disclosed=(subject_id,))
@@ -116,7 +115,7 @@ class ReadPath:
         purpose, filtered by it. Friends with nothing releasable leave no trace."""
         requested = self.catalog.require_fields(fields)
         subject_id = self.sealer.subject_for(app_id, scoped_id)
-        read = _Read(app_id, now, client, purpose, subject_id, scoped_id, tuple(requested))
+        read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
         gate = self._decide(read, [FRIENDS])
         assert subject_id is not None
         friend_ids = self.source.friends(subject_id)
@@ -196,7 +195,6 @@ class ReadPath:
             purpose=read.purpose,
             target=read.subject_id,
             scoped_id=None if read.subject_id is not None else read.scoped_id,
-            requested=read.fields,
             reason=reason,
             withheld=withheld,
             disclosed=disclosed,

@@ -61,7 +61,6 @@ class Harvest:
     app: SimApp
     users: list[str]
     purpose: str
-    rng: random.Random
     received: set[str]  # scoped ids the app got data for (filled in by the runner)
 
 
@@ -98,7 +97,7 @@ def _friend_crawl(world: World, rng: random.Random) -> tuple[Harvest, Requests]:
     app = world.register("quiz", purposes=["academic_research"], fields=[*FIELDS_CA, "friends"])
     installers = world.sample_adults(300, rng)
     world.consent(app, installers, purpose="academic_research", fields=[*PROFILE, "friends"])
-    h = Harvest(world, app, world.scoped_ids(app), "academic_research", rng, set())
+    h = Harvest(world, app, world.scoped_ids(app), "academic_research", set())
 
     def crawl() -> Requests:
         frontier = list(h.users)
@@ -188,7 +187,7 @@ def _purpose_switching(world: World, rng: random.Random) -> tuple[Harvest, Reque
     )
     users = world.sample_adults(200, rng)
     world.consent(app, users, purpose="service_provision", fields=PROFILE)
-    h = Harvest(world, app, world.scoped_ids(app), "service_provision", rng, set())
+    h = Harvest(world, app, world.scoped_ids(app), "service_provision", set())
     purposes = ["service_provision", "analytics", "personalised_advertising"]
 
     def switch() -> Requests:
@@ -221,7 +220,7 @@ def _plain_app(
     fields = fields or PROFILE
     app = world.register(name, purposes=["service_provision"], fields=fields)
     world.consent(app, world.sample_adults(users, rng), purpose="service_provision", fields=fields)
-    return Harvest(world, app, world.scoped_ids(app), "service_provision", rng, set())
+    return Harvest(world, app, world.scoped_ids(app), "service_provision", set())
 
 
 def _partner_ids(world: World, rng: random.Random, users: int) -> list[str]:
