@@ -347,8 +347,16 @@ class LedgerStore:
 
     @staticmethod
     def _drop_scratch(connection: Connection, published: int) -> None:
-        """Delete stored nodes no published checkpoint covers (left by an integration that
-        failed half-way): they are recomputed from the leaves, never trusted."""
+        """Delete stored nodes no published checkpoint covers (an earlier version could leave
+        them): they are recomputed from the leaves, never trusted. Any such node sits above
+        a leaf hash past the checkpoint, so one index probe settles the usual case."""
+        stray = connection.execute(
+            select(ledger_nodes.c.idx)
+            .where(ledger_nodes.c.level == 0, ledger_nodes.c.idx >= published)
+            .limit(1)
+        ).first()
+        if stray is None:
+            return
         top = connection.execute(select(func.max(ledger_nodes.c.level))).scalar_one_or_none()
         for level in range(int(top) + 1 if top is not None else 0):
             connection.execute(
