@@ -15,6 +15,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from consentgate.ledger.erasure import shred_subject
 from consentgate.operators import Role, create_operator_key
 from consentgate.sim.server import free_port
 
@@ -91,6 +92,14 @@ def test_id_enumeration_suspends_the_app_and_opens_an_incident(
     assert sorted(s["subject_id"] for s in listed.json()["data"]) == sorted(subjects)
     one = http.get(f"/v1/incidents/{incident['id']}", headers=live_server.operator_headers)
     assert one.json() == incident
+
+    # erasure (I5): a shredded subject leaves the incident's list of people, the count stays
+    shred_subject(live_server.services.ledger, subjects[0])
+    after = http.get(
+        f"/v1/incidents/{incident['id']}/subjects", headers=live_server.operator_headers
+    )
+    assert sorted(s["subject_id"] for s in after.json()["data"]) == sorted(subjects[1:])
+    assert incidents_of(http, live_server, live_app)[0]["subjects_disclosed"] == 3
 
 
 def test_reinstatement_is_an_operators_and_starts_afresh(
