@@ -1,9 +1,12 @@
 """Benchmark: the disclosure ledger.
 
-* durable appends per second with group commit (batches of ``--batch`` leaves per
-  transaction, the recorder's shape) on SQLite (WAL, synchronous=FULL) and on PostgreSQL
-  (when one answers), side by side with pymerkle's SQLite backend (``append_entry``, one
-  commit per entry, its own durable path) in the same run;
+* durable appends per second on SQLite (WAL, synchronous=FULL) and on PostgreSQL (when one
+  answers), side by side with pymerkle's SQLite backend (``append_entry``, one commit per
+  entry, its own durable path) in the same run, two ways:
+  - ``LedgerStore.append`` with one commit per batch, for each of ``--batches`` sizes;
+  - group commit as the gateway does it: ``--in-flight`` asyncio tasks each handing one
+    disclosure to the real ``DisclosureRecorder`` and awaiting its durable commit, so a batch
+    is whatever gathered (at most ``--max-batch``);
 * inclusion-proof latency (p50, p99) through ``LedgerStore.inclusion_proof`` against a
   published checkpoint, on trees of ``--proof-sizes`` leaves (persisted nodes, SQLite);
 * full verification speed: leaves per second recomputing the root from leaf bytes, as
@@ -11,12 +14,14 @@
 
 Prints one JSON object with ``--json``.
 
-    python benchmarks/ledger.py --json [--appends 20000] [--proof-sizes 1000000,10000000]
+    python benchmarks/ledger.py --json [--appends 30000] [--batches 100,256,1000]
+        [--in-flight 64,1024] [--proof-sizes 1000000,10000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -31,10 +36,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, insert, text
 
+from consentgate.gateway.recorder import DisclosureRecorder, DisclosureRow
 from consentgate.ledger.checkpoint import Checkpoint, sign_checkpoint
 from consentgate.ledger.merkle import MemoryTree
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.store import Entry, LedgerStore
+from consentgate.settings import Settings
 from consentgate.storage import make_engine, migrate
 from consentgate.storage.tables import ledger_checkpoints, ledger_nodes
 
@@ -80,6 +87,65 @@ def appends(url: str, count: int, batch: int) -> dict[str, Any]:
         "batch": batch,
         "appends_per_s": round(count / elapsed),
         "integrate_s": round(integrate_s, 2),
+    }
+
+
+def group_commit(url: str, count: int, in_flight: int, max_batch: int) -> dict[str, Any]:
+    """``in_flight`` tasks, each recording one disclosure at a time through the recorder (the
+    read path's ``await recorder.record(rows)``) until ``count`` are durably committed."""
+    engine = make_engine(url)
+    migrate(engine)
+    ledger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    recorder = DisclosureRecorder(engine, ledger=ledger, max_batch=max_batch)
+    rows = [
+        DisclosureRow(
+            at_us=e.at_us,
+            app_id=e.app_id,
+            subject_id=e.subject_id,
+            fields=e.fields,
+            purpose=e.purpose,
+            consent_ids=(e.consent_id,),
+            request_id=e.request_id,
+        )
+        for e in entries(random.Random(2), count, 0)
+    ]
+    feed = iter(rows)
+
+    async def client() -> None:
+        for row in feed:  # the tasks share one iterator: each row is recorded once
+            await recorder.record([row])
+
+    async def load() -> None:
+        await asyncio.gather(*(client() for _ in range(in_flight)))
+
+    started = time.perf_counter()
+    asyncio.run(load())
+    elapsed = time.perf_counter() - started
+    recorder.close()
+    written = ledger.leaves(0, count + 1)
+    engine.dispose()
+    if len(written) != count:
+        raise RuntimeError(f"{count} recorded but {len(written)} leaves in the ledger")
+    return {
+        "leaves": count,
+        "in_flight": in_flight,
+        "max_batch": max_batch,
+        "commits": recorder.batches,
+        "mean_batch": round(count / recorder.batches, 1),
+        "appends_per_s": round(count / elapsed),
+    }
+
+
+def store_figures(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Both append measurements on one database server (a fresh database or schema each)."""
+    batches = [int(b) for b in args.batches.split(",")]
+    in_flight = [int(n) for n in args.in_flight.split(",")]
+    return {
+        "batched": [appends(url.format(n=n), args.appends, b) for n, b in enumerate(batches)],
+        "group_commit": [
+            group_commit(url.format(n=f"g{n}"), args.appends, k, args.max_batch)
+            for n, k in enumerate(in_flight)
+        ],
     }
 
 
@@ -157,31 +223,46 @@ def verification(count: int) -> dict[str, Any]:
     return {"leaves": count, "leaves_per_s": round(count / elapsed)}
 
 
-def postgres_url(folder: Path) -> str | None:
+def postgres_url() -> str | None:
+    """A URL template whose ``{n}`` names a fresh schema (dropped afterwards)."""
     try:
         admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        schema = f"cg_bench_{os.getpid()}"
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        with admin.connect():
+            pass
         admin.dispose()
     except Exception:  # noqa: BLE001 — no server: the PostgreSQL figure is left out
         return None
     separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{_schema('{n}')}"
 
 
-def drop_postgres_schema() -> None:
+def _schema(n: str) -> str:
+    return f"cg_bench_{os.getpid()}_{n}"
+
+
+def make_schemas(names: list[str]) -> None:
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "cg_bench_{os.getpid()}" CASCADE'))
+        for name in names:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{_schema(name)}"'))
+    admin.dispose()
+
+
+def drop_schemas(names: list[str]) -> None:
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        for name in names:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{_schema(name)}" CASCADE'))
     admin.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--appends", type=int, default=20_000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--appends", type=int, default=30_000)
+    parser.add_argument("--batches", default="100,256,1000")
+    parser.add_argument("--in-flight", default="64,1024")
+    parser.add_argument("--max-batch", type=int, default=Settings().group_commit_max)
     parser.add_argument("--pymerkle-appends", type=int, default=5_000)
     parser.add_argument("--proof-sizes", default="1000000,10000000")
     parser.add_argument("--proof-samples", type=int, default=2_000)
@@ -189,13 +270,16 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="consentgate-ledger-bench-"))
     report: dict[str, Any] = {"benchmark": "ledger"}
-    report["sqlite"] = appends(f"sqlite:///{folder / 'appends.db'}", args.appends, args.batch)
-    pg = postgres_url(folder)
+    report["sqlite"] = store_figures(f"sqlite:///{folder}/appends_{{n}}.db", args)
+    pg = postgres_url()
     if pg is not None:
+        names = [str(n) for n in range(len(args.batches.split(",")))]
+        names += [f"g{n}" for n in range(len(args.in_flight.split(",")))]
+        make_schemas(names)
         try:
-            report["postgresql"] = appends(pg, args.appends, args.batch)
+            report["postgresql"] = store_figures(pg, args)
         finally:
-            drop_postgres_schema()
+            drop_schemas(names)
     report["pymerkle_sqlite"] = pymerkle_appends(folder, args.pymerkle_appends)
     report["proofs"] = [
         proof_latency(folder, int(size), args.proof_samples) for size in args.proof_sizes.split(",")

@@ -3,12 +3,16 @@ tree agrees with an independent library (pymerkle) on every root."""
 
 from __future__ import annotations
 
+import base64
+import hmac
+import re
+
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
-from consentgate.ledger.leaves import Leaf, pseudonym
+from consentgate.ledger.leaves import Leaf, new_nonces, new_pseudonym_keys, pseudonym
 from consentgate.ledger.merkle import MemoryTree
 
 text = st.text(
@@ -68,3 +72,26 @@ def test_roots_agree_with_pymerkle(leaves: list[bytes]) -> None:
     ours = MemoryTree.from_leaves(leaves)
     for size in {1, len(leaves) // 2 or 1, len(leaves)}:
         assert ours.root(size) == theirs.get_root(size)
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=32, max_size=32), subject=text)
+def test_pseudonyms_keep_their_published_form(key: bytes, subject: str) -> None:
+    """``ps1:`` + unpadded base64url of HMAC-SHA256(key, "subj" 0x00 id): stored leaves are
+    found again by recomputing it, so its form may never drift."""
+    digest = hmac.new(key, b"subj\x00" + subject.encode(), "sha256").digest()
+    expected = "ps1:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert pseudonym(key, subject) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(count=st.integers(0, 300))
+def test_batched_nonces_and_keys_are_whole_and_distinct(count: int) -> None:
+    nonces = new_nonces(count)
+    assert len(nonces) == count
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{24}", n) for n in nonces)  # 144 random bits
+    keys = new_pseudonym_keys(count)
+    assert len(keys) == count
+    assert all(len(k) == 32 for k in keys)
+    assert len(set(nonces)) == count
+    assert len(set(keys)) == count

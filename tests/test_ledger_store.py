@@ -5,9 +5,11 @@ destruction that leaves every proof valid."""
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import pytest
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, delete, select
 
@@ -23,6 +25,7 @@ from consentgate.ledger.merkle import (
 )
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.store import Entry, LedgerStore
+from consentgate.storage import make_engine, migrate
 from consentgate.storage.tables import (
     ledger_checkpoints,
     ledger_leaves,
@@ -168,6 +171,7 @@ def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: Ledge
         assert sorted(walked) == expected
     for _, data in ledger.leaves(0, 100):
         assert Leaf.decode(data).encode() == data  # canonical: re-encoding is identical
+        assert rfc8785.dumps(json.loads(data)) == data  # and what the reference writes
         text = data.decode()
         assert all(f'"{s}"' not in text for s in subjects)
 
@@ -188,3 +192,26 @@ def test_shredding_unlinks_a_subject_and_keeps_every_proof(ledger: LedgerStore) 
     assert "7" not in keys
     assert any(Leaf.decode(d).subj == pseudonym for _, d in after_leaves)  # unlinkable, not gone
     assert ledger.shred("7") is False
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_no_generic_plans_of_small_tables(postgres_url: str) -> None:
+    """A statement prepared server-side keeps a plan made while its table was small: the key
+    lookup got a sequential scan that way, read on every batch as the key table grew."""
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    ledger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    rng = random.Random(11)
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            for batch in range(8):  # psycopg would prepare from the fifth run on
+                subjects = [f"plan-{batch}-{i}" for i in range(20)]
+                ledger.append(connection, _entries(rng, 20, subjects))
+            prepared = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements"
+            ).scalar_one()
+            transaction.rollback()  # leaves nothing behind for the other tests
+    finally:
+        engine.dispose()
+    assert prepared == 0

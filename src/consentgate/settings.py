@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     )
     app_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     group_commit_max: int = Field(
-        default=256, ge=1, le=10_000, description="Most disclosures committed in one batch."
+        default=1024, ge=1, le=10_000, description="Most disclosures committed in one batch."
     )
     group_commit_wait_ms: float = Field(
         default=1.0, ge=0, le=50, description="How long a batch waits for company."

@@ -5,8 +5,9 @@ Each batch is written as ledger leaves in one transaction.
 Requests hand their disclosure rows to one writer thread and wait; the writer commits
 whatever has gathered (up to ``max_batch`` rows, waiting at most ``wait_ms`` for company)
 in one transaction — one durable commit shared by concurrent requests — and then releases
-them all. A request whose rows could not be committed gets ``LedgerUnavailable`` and
-releases no data.
+them all, with one wake-up of each event loop per batch (not one per request: waking a
+loop is a system call, and per request it cost as much as writing the leaf). A request
+whose rows could not be committed gets ``LedgerUnavailable`` and releases no data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 import structlog
@@ -54,7 +54,10 @@ class DisclosureRow:
         )
 
 
-_Item = tuple[Sequence[DisclosureRow], "Future[None]"]
+_Item = tuple[Sequence[DisclosureRow], "asyncio.Future[None]"]
+
+_SHUT_DOWN = "the disclosure recorder is shut down"
+_NOT_RECORDED = "the disclosure could not be recorded, so no data was released: retry later"
 
 
 class DisclosureRecorder:
@@ -63,7 +66,7 @@ class DisclosureRecorder:
         engine: Engine,
         *,
         ledger: LedgerStore,
-        max_batch: int = 256,
+        max_batch: int = 1024,
         wait_ms: float = 1.0,
     ) -> None:
         self._engine = engine
@@ -77,23 +80,29 @@ class DisclosureRecorder:
         self.batches = 0
         self._thread.start()
 
-    def submit(self, rows: Sequence[DisclosureRow]) -> Future[None]:
-        future: Future[None] = Future()
-        if self._closed:
-            future.set_exception(LedgerUnavailable("the disclosure recorder is shut down"))
-        else:
-            self._queue.put((rows, future))
-        return future
-
     async def record(self, rows: Sequence[DisclosureRow]) -> None:
         """Return once ``rows`` are durably committed; raise ``LedgerUnavailable`` if not."""
-        await asyncio.wrap_future(self.submit(rows))
+        if self._closed:
+            raise LedgerUnavailable(_SHUT_DOWN)
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put((rows, committed))
+        await committed
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             self._queue.put(None)
             self._thread.join(timeout=10)
+            # a request that slipped in as the writer stopped must not wait for ever
+            stranded: list[_Item] = []
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    stranded.append(item)
+            _release(stranded, _SHUT_DOWN)
 
     def _run(self) -> None:
         while True:
@@ -125,20 +134,39 @@ class DisclosureRecorder:
 
     def _commit(self, batch: list[_Item]) -> None:
         entries = [row.as_entry() for rows, _ in batch for row in rows]
+        failure: str | None = None
         try:
             if entries:
                 with self._engine.begin() as connection:
                     self._ledger.append(connection, entries)
         except Exception as exc:  # noqa: BLE001 — every waiter must learn of the failure
             log.error("disclosure_commit_failed", rows=len(entries), error=type(exc).__name__)
-            failure = LedgerUnavailable(
-                "the disclosure could not be recorded, so no data was released: retry later"
-            )
-            for _, future in batch:
-                future.set_exception(failure)
-            return
-        self.batches += 1
-        if entries:
-            self.appended.set()
-        for _, future in batch:
+            failure = _NOT_RECORDED
+        else:
+            self.batches += 1
+            if entries:
+                self.appended.set()
+        _release(batch, failure)
+
+
+def _release(batch: list[_Item], failure: str | None) -> None:
+    """Wake each waiting event loop once for the whole batch (``failure``: why it failed)."""
+    waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for _, committed in batch:
+        waiting.setdefault(committed.get_loop(), []).append(committed)
+    for loop, futures in waiting.items():
+        try:
+            loop.call_soon_threadsafe(_settle, futures, failure)
+        except RuntimeError:  # that loop is closed: nobody is waiting there any more
+            continue
+
+
+def _settle(futures: list[asyncio.Future[None]], failure: str | None) -> None:
+    """On the waiters' own loop: release them (a cancelled waiter has left already)."""
+    for future in futures:
+        if future.done():
+            continue
+        if failure is None:
             future.set_result(None)
+        else:
+            future.set_exception(LedgerUnavailable(failure))  # one each: tracebacks differ

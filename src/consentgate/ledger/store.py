@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from consentgate.ledger.leaves import Leaf, new_nonce, new_pseudonym_key, pseudonym
+from consentgate.ledger.leaves import leaf_bytes, new_nonces, new_pseudonym_keys, pseudonym
 from consentgate.ledger.merkle import (
     EMPTY_ROOT,
     NodeReader,
@@ -132,30 +132,31 @@ class LedgerStore:
         next_index = self._size(connection)
         subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
         keys, heads = self._known_keys(connection, subjects)
-        fresh = {s: new_pseudonym_key() for s in subjects if s not in keys}
+        unkeyed = [s for s in subjects if s not in keys]
+        fresh = dict(zip(unkeyed, new_pseudonym_keys(len(unkeyed)), strict=True))
         keys.update(fresh)
         pseudonyms = {s: pseudonym(keys[s], s) for s in subjects}  # once per subject
+        nonces = new_nonces(len(entries))
         rows = []
-        indices = []
         for offset, entry in enumerate(entries):
             index = next_index + offset
             subject = entry.subject_id
-            leaf = Leaf(
-                ts_ms=entry.at_us // 1000,
-                app=entry.app_id,
-                subj=pseudonyms[subject],
-                prev=heads.get(subject, -1),
-                fields=entry.fields,
-                purpose=entry.purpose,
-                basis=entry.basis,
-                consent=entry.consent_id,
-                req=entry.request_id,
-                nonce=new_nonce(),
-                kind=entry.kind,
+            subj = pseudonyms[subject]
+            data = leaf_bytes(
+                entry.at_us // 1000,
+                entry.app_id,
+                subj,
+                heads.get(subject, -1),
+                entry.fields,
+                entry.purpose,
+                entry.basis,
+                entry.consent_id,
+                entry.request_id,
+                nonces[offset],
+                entry.kind,
             )
             heads[subject] = index
-            rows.append((index, leaf.encode(), leaf.subj, entry.app_id, entry.at_us))
-            indices.append(index)
+            rows.append((index, data, subj, entry.app_id, entry.at_us))
         # straight to the driver's executemany: these run for every leaf, and building
         # SQLAlchemy parameters per row cost as much as writing them. A new subject's key
         # row is written with its chain head already in place; known subjects move theirs.
@@ -169,7 +170,7 @@ class LedgerStore:
         known = [(heads[s], s) for s in subjects if s not in fresh]
         if known:
             connection.exec_driver_sql(_SET_HEADS[style], known)
-        return indices
+        return list(range(next_index, next_index + len(entries)))
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
         """Extend the tree over every appended leaf and sign a checkpoint of its size (the
@@ -389,11 +390,14 @@ class LedgerStore:
         """Pseudonym keys and chain heads of those of ``subject_ids`` that have a key."""
         keys: dict[str, bytes] = {}
         heads: dict[str, int] = {}
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for start in range(0, len(subject_ids), 500):
-            rows = connection.execute(
-                select(
-                    subject_keys.c.subject_id, subject_keys.c.pseudonym_key, subject_keys.c.head
-                ).where(subject_keys.c.subject_id.in_(subject_ids[start : start + 500]))
+            chunk = subject_ids[start : start + 500]
+            # raw: an IN list of up to 500 is compiled afresh by SQLAlchemy on every batch
+            rows = connection.exec_driver_sql(
+                "SELECT subject_id, pseudonym_key, head FROM subject_keys"  # noqa: S608
+                f" WHERE subject_id IN ({', '.join([mark] * len(chunk))})",
+                tuple(chunk),
             )
             for subject_id, key, head in rows:
                 keys[subject_id] = bytes(key)
