@@ -43,15 +43,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.get_driver_name() == "psycopg":
-        # No server-side prepared statements: psycopg prepares a statement on its fifth run,
-        # and PostgreSQL may then keep a generic plan made while the table was small. The
-        # ledger's key lookup got a sequential scan that way, read on every batch as the
-        # key table grew (4 million rows read for 30,000 appends). Planning each statement
-        # afresh costs little, and also suits transaction-pooling proxies.
-        connect_args = {"prepare_threshold": None, **kwargs.pop("connect_args", {})}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        event.listen(engine, "connect", _postgres_session)
+        return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """Plan every statement for its own parameters. psycopg prepares a statement on its
+    fifth run, and PostgreSQL may then keep a generic plan made while the table was small:
+    the ledger's key lookup got a sequential scan that way, read on every batch as the key
+    table grew (4 million rows read for 30,000 appends, until an ANALYZE). Statements stay
+    prepared (parsed once); only the plan is made afresh."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET plan_cache_mode = force_custom_plan")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
