@@ -5,9 +5,10 @@ key set that cannot be fetched is ``KeysUnavailable`` (503)."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -41,15 +42,33 @@ def bearer(authorization: str | None) -> str:
     return token
 
 
-@dataclass(frozen=True)
-class AppTokens:
-    """HS256 access tokens for apps, signed with a server secret."""
+_LEEWAY_S = 5  # clock skew allowed on ``exp``
 
-    secret: bytes
-    ttl_seconds: int = 3600
+
+class AppTokens:
+    """HS256 access tokens for apps, signed with a server secret.
+
+    A token that verified is remembered (at most ``cache_size`` of them) with its app and
+    expiry, so an app's next calls skip the signature check: a hit is the same string, so
+    the same signature. Expiry is checked on every call; whether the app may still read is
+    not a property of the token and is checked where each request is served."""
+
+    def __init__(
+        self,
+        secret: bytes,
+        *,
+        ttl_seconds: int = 3600,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.secret = secret
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        # only verified tokens enter (a failure raises, and lru_cache keeps no exceptions)
+        self._verified = functools.lru_cache(maxsize=cache_size)(self._verify)
 
     def issue(self, app_id: str) -> tuple[str, int]:
-        now = int(time.time())
+        now = int(self._clock())
         claims = {
             "iss": _ISSUER,
             "aud": _APP_AUDIENCE,
@@ -62,6 +81,12 @@ class AppTokens:
         return jwt.encode(claims, self.secret, algorithm="HS256"), self.ttl_seconds
 
     def app_id(self, token: str) -> str:
+        app_id, expires = self._verified(token)
+        if self._clock() > expires + _LEEWAY_S:
+            raise InvalidToken("the token has expired: get a new one")
+        return app_id
+
+    def _verify(self, token: str) -> tuple[str, float]:
         claims = _decode(
             token,
             self.secret,
@@ -72,7 +97,7 @@ class AppTokens:
         )
         if claims.get("typ") != "app":
             raise InvalidToken("this is not an app access token")
-        return str(claims["sub"])
+        return str(claims["sub"]), float(claims["exp"])
 
 
 # asymmetric algorithms a platform's identity provider may sign subject tokens with
@@ -162,7 +187,7 @@ def _decode(
             audience=audience,
             issuer=issuer,
             options=options,
-            leeway=5,
+            leeway=_LEEWAY_S,
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the token has expired: get a new one") from None

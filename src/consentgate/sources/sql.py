@@ -60,11 +60,10 @@ class SqlSource:
         ]
         for column in needed:
             _column(self.table, column)
-        id_col = self.table.c[mapping.id_column]
-        self._attributes_statement = select(
-            id_col, self.table.c[mapping.country_column], self.table.c[mapping.birth_date_column]
-        ).where(id_col.in_(bindparam("ids", expanding=True)))
-        self._fetch_statements: dict[tuple[str, ...], Any] = {}
+        self._attributes_statements = self._by_ids(
+            [self.table.c[mapping.country_column], self.table.c[mapping.birth_date_column]]
+        )
+        self._fetch_statements: dict[tuple[str, ...], tuple[Any, Any]] = {}
         self.friends_table: Table | None = None
         if mapping.friends_table is not None:
             self.friends_table = _reflect(engine, meta, mapping.friends_table, mapping.schema)
@@ -74,15 +73,13 @@ class SqlSource:
     def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
         mapping = self.mapping
         wanted = tuple(name for name in dict.fromkeys(fields) if name in mapping.columns)
-        statement = self._fetch_statements.get(wanted)
-        if statement is None:
-            id_col = self.table.c[mapping.id_column]
-            columns = [self.table.c[mapping.columns[name]] for name in wanted]
-            statement = select(id_col, *columns).where(id_col.in_(bindparam("ids", expanding=True)))
-            self._fetch_statements[wanted] = statement
+        statements = self._fetch_statements.get(wanted)
+        if statements is None:
+            statements = self._by_ids([self.table.c[mapping.columns[name]] for name in wanted])
+            self._fetch_statements[wanted] = statements
         out: dict[str, Record] = {}
         for chunk in _chunks(subject_ids):
-            for row in self._rows(statement, {"ids": chunk}):
+            for row in self._rows_by_ids(statements, chunk):
                 record = {
                     name: self._value(mapping.columns[name], row[index + 1])
                     for index, name in enumerate(wanted)
@@ -105,13 +102,29 @@ class SqlSource:
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
         out: dict[str, SubjectView] = {}
         for chunk in _chunks(subject_ids):
-            for ident, country, birth in self._rows(self._attributes_statement, {"ids": chunk}):
+            for ident, country, birth in self._rows_by_ids(self._attributes_statements, chunk):
                 out[str(ident)] = SubjectView(
                     id=str(ident),
                     country=str(country).upper() if country else None,
                     birth_date=_as_date(birth),
                 )
         return out
+
+    def _by_ids(self, columns: list[Any]) -> tuple[Any, Any]:
+        """The id and ``columns`` of the rows with given ids: a statement for one id (the
+        usual read, and no IN list to expand) and one for many."""
+        id_col = self.table.c[self.mapping.id_column]
+        query = select(id_col, *columns)
+        return (
+            query.where(id_col == bindparam("id")),
+            query.where(id_col.in_(bindparam("ids", expanding=True))),
+        )
+
+    def _rows_by_ids(self, statements: tuple[Any, Any], ids: Sequence[str]) -> list[Any]:
+        one, many = statements
+        if len(ids) == 1:
+            return self._rows(one, {"id": ids[0]})
+        return self._rows(many, {"ids": list(ids)})
 
     def _rows(self, statement: Any, parameters: dict[str, Any] | None = None) -> list[Any]:
         try:
