@@ -53,23 +53,44 @@ def _postgres_available() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A URL whose connections live in a schema of their own, dropped after the run."""
+def _require_postgres() -> None:
     problem = _postgres_available()
     if problem is not None:
         if UNDER_CI:
             pytest.fail(f"{problem} (CI=true: the PostgreSQL tests must run)")
         pytest.skip(problem)
+
+
+@contextmanager
+def _fresh_schema() -> Iterator[str]:
+    """A URL whose connections live in a new schema of their own, dropped afterwards."""
     schema = f"cg_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The storage tests' PostgreSQL database (one schema for the whole run)."""
+    _require_postgres()
+    with _fresh_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL schema of its own for a module's server."""
+    _require_postgres()
+    with _fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture(
@@ -195,16 +216,23 @@ class LiveServer:
 
 
 @contextmanager
-def start_server(folder: Path, **settings: Any) -> Iterator[LiveServer]:
-    """A consentgate server over the test platform, with ``settings`` (CONSENTGATE_*)."""
-    runtime = open_runtime(Settings(database_url=f"sqlite:///{folder / 'gateway.db'}", **settings))
+def start_server(
+    folder: Path, *, database_url: str | None = None, **settings: Any
+) -> Iterator[LiveServer]:
+    """A consentgate server over the test platform, with ``settings`` (CONSENTGATE_*), on
+    ``database_url`` (a fresh SQLite file in ``folder`` by default)."""
+    url = database_url or f"sqlite:///{folder / 'gateway.db'}"
+    runtime = open_runtime(Settings(database_url=url, **settings))
     generate_platform(
         runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
     )
     admin = create_operator_key(runtime.engine, role=Role.ADMIN, label="tests")
     app = create_app(runtime, subject_secret=SUBJECT_SECRET)
-    with serve_in_background(app) as base_url:
-        yield LiveServer(base_url, admin, runtime, app.state.services)
+    try:
+        with serve_in_background(app) as base_url:
+            yield LiveServer(base_url, admin, runtime, app.state.services)
+    finally:
+        runtime.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, pag
 from consentgate.clock import to_micros, utc_now
 from consentgate.detect.signals import ReadEvent
 from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
+from consentgate.gateway.read import PreparedRead
+from consentgate.storage import is_sqlite
 from consentgate.storage.tables import consents
 
 router = APIRouter(tags=["data (apps)"])
@@ -35,6 +37,19 @@ def _fields(services: ServicesDep, fields: str) -> list[str]:
     if len(names) > 64:
         raise InvalidInput("at most 64 fields per read")
     return services.runtime.catalog.require_fields(names)
+
+
+async def _single_read(services: ServicesDep, **arguments: Any) -> PreparedRead:
+    """A single-subject read. On SQLite it runs here, on the event loop: its four point
+    queries are a few hundred microseconds of in-process work (WAL readers never wait for
+    the writer), and handing them to a worker thread cost more than the work — every SQLite
+    call gives up the interpreter lock and then waits to get it back among forty threads
+    (figures in docs/benchmarks.md). On PostgreSQL each query is a network round trip, so it
+    goes to a worker thread, as the friends read does everywhere (one read there can run
+    many queries)."""
+    if is_sqlite(services.runtime.engine):
+        return services.reads.subject(**arguments)
+    return await run_in_threadpool(services.reads.subject, **arguments)
 
 
 def _client(request: Request) -> str:
@@ -78,8 +93,8 @@ async def read_subject(
     services: ServicesDep,
 ) -> dict[str, Any]:
     names = await _checked(request, services, app_id, purpose, fields)
-    prepared = await run_in_threadpool(
-        services.reads.subject,
+    prepared = await _single_read(
+        services,
         app_id=app_id,
         scoped_id=subject_id,
         purpose=purpose,
