@@ -51,7 +51,10 @@ class Settings(BaseSettings):
         default=1024, ge=1, le=10_000, description="Most disclosures committed in one batch."
     )
     group_commit_wait_ms: float = Field(
-        default=1.0, ge=0, le=50, description="How long a batch waits for company."
+        default=0.0,
+        ge=0,
+        le=50,
+        description="How long a batch waits for company (0: what queued meanwhile).",
     )
     detect: bool = Field(default=True, description="Harvest detection (CONSENTGATE_DETECT).")
     # harvest rule thresholds: docs/detection.md explains each
