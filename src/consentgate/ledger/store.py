@@ -77,25 +77,23 @@ _NODE = select(ledger_nodes.c.hash).where(
 )
 
 
-# the per-leaf statements, in each driver's own parameter style (sqlite3: qmark; psycopg:
-# format), sent straight to its executemany
-_QMARK_INSERT = (
+# the statements that run per leaf or per node go straight to the driver's executemany
+# (building SQLAlchemy parameters per row cost as much as writing them); written with ``?``
+# and turned into the driver's own style by ``_driver_sql``
+_INSERT_LEAVES = (
     "INSERT INTO ledger_leaves (idx, data, pseudonym, app_id, at_us) VALUES (?, ?, ?, ?, ?)"
 )
-_FORMAT_INSERT = (
-    "INSERT INTO ledger_leaves (idx, data, pseudonym, app_id, at_us) VALUES (%s, %s, %s, %s, %s)"
-)
-_INSERT_LEAVES = {"qmark": _QMARK_INSERT, "format": _FORMAT_INSERT, "pyformat": _FORMAT_INSERT}
-_QMARK_HEADS = "UPDATE subject_keys SET head = ? WHERE subject_id = ?"
-_FORMAT_HEADS = "UPDATE subject_keys SET head = %s WHERE subject_id = %s"
-_SET_HEADS = {"qmark": _QMARK_HEADS, "format": _FORMAT_HEADS, "pyformat": _FORMAT_HEADS}
-_QMARK_KEYS = (
+_SET_HEADS = "UPDATE subject_keys SET head = ? WHERE subject_id = ?"
+_INSERT_KEYS = (
     "INSERT INTO subject_keys (subject_id, pseudonym_key, head, created_us) VALUES (?, ?, ?, ?)"
 )
-_FORMAT_KEYS = (
-    "INSERT INTO subject_keys (subject_id, pseudonym_key, head, created_us) VALUES (%s, %s, %s, %s)"
-)
-_INSERT_KEYS = {"qmark": _QMARK_KEYS, "format": _FORMAT_KEYS, "pyformat": _FORMAT_KEYS}
+_INSERT_NODES = "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)"
+
+
+def _driver_sql(connection: Connection, statement: str) -> str:
+    """``statement``, written with ``?`` placeholders, in the driver's parameter style
+    (sqlite3: qmark; psycopg: format). The statements here hold no other ``?`` or ``%``."""
+    return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
 @dataclass(frozen=True)
@@ -160,16 +158,16 @@ class LedgerStore:
         # straight to the driver's executemany: these run for every leaf, and building
         # SQLAlchemy parameters per row cost as much as writing them. A new subject's key
         # row is written with its chain head already in place; known subjects move theirs.
-        style = connection.dialect.paramstyle
-        connection.exec_driver_sql(_INSERT_LEAVES[style], rows)
+        connection.exec_driver_sql(_driver_sql(connection, _INSERT_LEAVES), rows)
         if fresh:
             created = to_micros(utc_now())
             connection.exec_driver_sql(
-                _INSERT_KEYS[style], [(s, k, heads[s], created) for s, k in fresh.items()]
+                _driver_sql(connection, _INSERT_KEYS),
+                [(s, k, heads[s], created) for s, k in fresh.items()],
             )
         known = [(heads[s], s) for s in subjects if s not in fresh]
         if known:
-            connection.exec_driver_sql(_SET_HEADS[style], known)
+            connection.exec_driver_sql(_driver_sql(connection, _SET_HEADS), known)
         return list(range(next_index, next_index + len(entries)))
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
@@ -199,9 +197,9 @@ class LedgerStore:
                     fresh[(level, j)] = node_hash(left, right)
                 level += 1
             if fresh:
-                connection.execute(
-                    insert(ledger_nodes),
-                    [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in fresh.items()],
+                connection.exec_driver_sql(
+                    _driver_sql(connection, _INSERT_NODES),
+                    [(lv, ix, h) for (lv, ix), h in fresh.items()],
                 )
             root = (
                 EMPTY_ROOT
@@ -280,12 +278,12 @@ class LedgerStore:
         found: dict[tuple[int, int], bytes] = {}
         keys = sorted(needed)
         if keys:  # one raw statement (no SQL compilation per proof); each term hits the PK
-            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            terms = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(keys))
+            terms = " OR ".join(["(level = ? AND idx = ?)"] * len(keys))
+            query = f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}"  # noqa: S608
             cursor = connection.connection.cursor()
             try:
                 cursor.execute(
-                    f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}",  # noqa: S608
+                    _driver_sql(connection, query),
                     [value for key in keys for value in key],
                 )
                 for level, index, digest in cursor.fetchall():
@@ -390,13 +388,16 @@ class LedgerStore:
         """Pseudonym keys and chain heads of those of ``subject_ids`` that have a key."""
         keys: dict[str, bytes] = {}
         heads: dict[str, int] = {}
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for start in range(0, len(subject_ids), 500):
             chunk = subject_ids[start : start + 500]
             # raw: an IN list of up to 500 is compiled afresh by SQLAlchemy on every batch
-            rows = connection.exec_driver_sql(
+            marks = ", ".join(["?"] * len(chunk))
+            query = (
                 "SELECT subject_id, pseudonym_key, head FROM subject_keys"  # noqa: S608
-                f" WHERE subject_id IN ({', '.join([mark] * len(chunk))})",
+                f" WHERE subject_id IN ({marks})"
+            )
+            rows = connection.exec_driver_sql(
+                _driver_sql(connection, query),
                 tuple(chunk),
             )
             for subject_id, key, head in rows:
