@@ -16,11 +16,17 @@ app-scoped ids of subjects who consented. Afterwards the disclosure table is cou
 successful gateway response must be there. Prints one JSON object with ``--json``.
 
     python benchmarks/gateway_http.py --json [--duration 10] [--subjects 20000]
+        [--database sqlite|postgresql]
+
+``--database postgresql`` puts both servers on the local PostgreSQL (a schema of its own,
+dropped afterwards; ``CONSENTGATE_TEST_POSTGRES_URL`` names the server) instead of a
+SQLite file.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
@@ -197,6 +203,7 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=20_000)
     parser.add_argument("--consenting", type=int, default=2_000)
     parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--repeat",
         type=int,
@@ -212,6 +219,15 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="consentgate-bench-"))
     database_url = f"sqlite:///{folder / 'bench.db'}"
+    if args.database == "postgresql":
+        from ledger import drop_schemas, make_schemas, postgres_url  # benchmarks/ledger.py
+
+        template = postgres_url()
+        if template is None:
+            sys.exit("no PostgreSQL server answers (CONSENTGATE_TEST_POSTGRES_URL)")
+        make_schemas(["http"])
+        atexit.register(drop_schemas, ["http"])
+        database_url = template.format(n="http")
     started = time.perf_counter()
     credentials, id_lists, scoped = prepare(database_url, args.subjects, args.consenting)
     platform_ids = json.loads(id_lists)[1]
@@ -317,6 +333,7 @@ def main() -> None:
     }
     report = {
         "benchmark": "gateway_http",
+        "database": args.database,
         "setup_s": round(setup_s, 1),
         "subjects": args.subjects,
         "consenting_subjects_read": len(scoped),
