@@ -44,9 +44,10 @@ async def _single_read(services: ServicesDep, **arguments: Any) -> PreparedRead:
     queries are a few hundred microseconds of in-process work (WAL readers never wait for
     the writer), and handing them to a worker thread cost more than the work — every SQLite
     call gives up the interpreter lock and then waits to get it back among forty threads
-    (figures in docs/benchmarks.md). On PostgreSQL each query is a network round trip, so it
-    goes to a worker thread, as the friends read does everywhere (one read there can run
-    many queries)."""
+    (figures in docs/benchmarks.md). The one write that can happen here is a containment
+    (the detector suspending the app), which waits at most for the writer's current commit.
+    On PostgreSQL each query is a network round trip, so it goes to a worker thread, as the
+    friends read does everywhere (one read there can run many queries)."""
     if is_sqlite(services.runtime.engine):
         return services.reads.subject(**arguments)
     return await run_in_threadpool(services.reads.subject, **arguments)
