@@ -45,7 +45,8 @@ async def _single_read(services: ServicesDep, **arguments: Any) -> PreparedRead:
     the writer), and handing them to a worker thread cost more than the work — every SQLite
     call gives up the interpreter lock and then waits to get it back among forty threads
     (figures in docs/benchmarks.md). The one write that can happen here is a containment
-    (the detector suspending the app), which waits at most for the writer's current commit.
+    (the detector suspending the app): it waits for whatever write holds the database at
+    that moment, usually a group commit or an integration of a few milliseconds.
     On PostgreSQL each query is a network round trip, so it goes to a worker thread, as the
     friends read does everywhere (one read there can run many queries)."""
     if is_sqlite(services.runtime.engine):
