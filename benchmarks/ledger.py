@@ -241,18 +241,18 @@ def _schema(n: str) -> str:
 
 
 def make_schemas(names: list[str]) -> None:
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        for name in names:
-            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{_schema(name)}"'))
-    admin.dispose()
+    _each_schema(names, 'CREATE SCHEMA IF NOT EXISTS "{}"')
 
 
 def drop_schemas(names: list[str]) -> None:
+    _each_schema(names, 'DROP SCHEMA IF EXISTS "{}" CASCADE')
+
+
+def _each_schema(names: list[str], statement: str) -> None:
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         for name in names:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{_schema(name)}" CASCADE'))
+            connection.execute(text(statement.format(_schema(name))))
     admin.dispose()
 
 

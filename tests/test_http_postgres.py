@@ -15,7 +15,7 @@ from consentgate.ledger.leaves import Leaf
 from consentgate.storage import is_sqlite
 from consentgate.storage.tables import ledger_leaves
 
-from .conftest import LiveServer, make_live_app, start_server
+from .conftest import LiveServer, client_of, make_live_app, start_server
 from .test_http_read import adults, grant, read, scoped_ids
 
 pytestmark = pytest.mark.postgres
@@ -33,7 +33,7 @@ def pg_server(
 
 @pytest.fixture
 def pg_http(pg_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=pg_server.base_url, timeout=30) as client:
+    with client_of(pg_server) as client:
         yield client
 
 

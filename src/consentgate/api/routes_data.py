@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -39,7 +41,7 @@ def _fields(services: ServicesDep, fields: str) -> list[str]:
     return services.runtime.catalog.require_fields(names)
 
 
-async def _single_read(services: ServicesDep, **arguments: Any) -> PreparedRead:
+async def _single_read(services: ServicesDep, read: Callable[[], PreparedRead]) -> PreparedRead:
     """A single-subject read. On SQLite it runs here, on the event loop: its four point
     queries are a few hundred microseconds of in-process work (WAL readers never wait for
     the writer), and handing them to a worker thread cost more than the work — every SQLite
@@ -50,8 +52,8 @@ async def _single_read(services: ServicesDep, **arguments: Any) -> PreparedRead:
     On PostgreSQL each query is a network round trip, so it goes to a worker thread, as the
     friends read does everywhere (one read there can run many queries)."""
     if is_sqlite(services.runtime.engine):
-        return services.reads.subject(**arguments)
-    return await run_in_threadpool(services.reads.subject, **arguments)
+        return read()
+    return await run_in_threadpool(read)
 
 
 def _client(request: Request) -> str:
@@ -97,13 +99,16 @@ async def read_subject(
     names = await _checked(request, services, app_id, purpose, fields)
     prepared = await _single_read(
         services,
-        app_id=app_id,
-        scoped_id=subject_id,
-        purpose=purpose,
-        fields=names,
-        request_id=request.scope["state"]["request_id"],
-        now=utc_now(),
-        client=_client(request),
+        functools.partial(
+            services.reads.subject,
+            app_id=app_id,
+            scoped_id=subject_id,
+            purpose=purpose,
+            fields=names,
+            request_id=request.scope["state"]["request_id"],
+            now=utc_now(),
+            client=_client(request),
+        ),
     )
     await services.recorder.record(prepared.disclosures)  # I2: committed before it leaves
     return prepared.body
