@@ -28,7 +28,7 @@ from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_background
 from consentgate.sim.world import SimApp as LiveApp
-from consentgate.sources.synthetic import PlatformSource, generate_platform
+from consentgate.sources.synthetic import PlatformSource, generate_platform, platform_stats
 from consentgate.storage import make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
 
@@ -223,9 +223,10 @@ def start_server(
     ``database_url`` (a fresh SQLite file in ``folder`` by default)."""
     url = database_url or f"sqlite:///{folder / 'gateway.db'}"
     runtime = open_runtime(Settings(database_url=url, **settings))
-    generate_platform(
-        runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
-    )
+    if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:  # a restart
+        generate_platform(
+            runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
+        )
     admin = create_operator_key(runtime.engine, role=Role.ADMIN, label="tests")
     app = create_app(runtime, subject_secret=SUBJECT_SECRET)
     try:

@@ -16,12 +16,17 @@ from consentgate.cli import app as cli
 from consentgate.ledger.checkpoint import open_checkpoint
 from consentgate.ledger.erasure import shred_subject
 from consentgate.ledger.leaves import Leaf
-from consentgate.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from consentgate.ledger.merkle import (
+    inclusion_proof,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 from consentgate.ledger.note import NoteVerifier
 from consentgate.ledger.verify import verify_published
-from consentgate.storage.tables import consents, ledger_leaves, subject_keys
+from consentgate.storage.tables import consents, ledger_leaves, ledger_nodes, subject_keys
 
-from .conftest import LiveApp, LiveServer
+from .conftest import LiveApp, LiveServer, client_of, make_live_app, start_server
 from .test_http_bad_input import assert_envelope
 from .test_http_read import adults, grant, read
 
@@ -218,3 +223,38 @@ def test_a_subject_can_check_their_disclosures_are_complete_and_proven(
         headers=live_server.subject_headers(subject),
     ).json()
     assert [d["index"] for d in page["data"] + rest["data"]] == sorted(by_index)
+
+
+def test_a_damaged_or_reconfigured_ledger_answers_an_envelope_never_a_500(
+    tmp_path: Path,
+) -> None:
+    """A node a proof needs is deleted, then the server restarts under another ledger
+    origin: the person's disclosures and the proof endpoints answer 503 envelopes."""
+    with start_server(tmp_path) as server, client_of(server) as http:
+        app = make_live_app(http, server)
+        subject = adults(server)[50]
+        _read_some(http, server, app, subject)
+        size = _published_size(http, _leaf_count(server))
+        headers = server.subject_headers(subject)
+        index = http.get("/v1/me/disclosures", headers=headers).json()["data"][0]["index"]
+        needed: list[tuple[int, int]] = []
+        inclusion_proof(lambda lv, ix: needed.append((lv, ix)) or b"", index, size)
+        level, node = needed[0]
+        with server.runtime.engine.begin() as connection:
+            connection.execute(
+                ledger_nodes.delete().where(
+                    ledger_nodes.c.level == level, ledger_nodes.c.idx == node
+                )
+            )
+        assert_envelope(http.get("/v1/me/disclosures", headers=headers), 503, "LEDGER_DAMAGED")
+        proof = http.get("/v1/ledger/proof/inclusion", params={"index": index, "size": size})
+        assert_envelope(proof, 503, "LEDGER_DAMAGED")
+    moved = "elsewhere.example/consentgate/ledger/v1"
+    with start_server(tmp_path, ledger_origin=moved) as server, client_of(server) as http:
+        headers = server.subject_headers(subject)
+        for response in (
+            http.get("/v1/me/disclosures", headers=headers),
+            http.get("/v1/ledger/proof/inclusion", params={"index": 0, "size": size}),
+            http.get("/v1/ledger/proof/consistency", params={"first": 1, "second": size}),
+        ):
+            assert_envelope(response, 503, "CHECKPOINT_INVALID")

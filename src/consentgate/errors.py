@@ -6,27 +6,38 @@ field names, never personal-data values.
 
 ::
 
-    ConsentGateError                 code              http
-    ├── InvalidInput                 BAD_REQUEST        400
-    │   ├── UnknownField             UNKNOWN_FIELD      400
-    │   └── UnknownPurpose           UNKNOWN_PURPOSE    400
-    ├── CatalogInvalid               CATALOG_INVALID    400  (a broken catalog file)
-    ├── NotFound                     NOT_FOUND          404
+    ConsentGateError                 code                http
+    ├── InvalidInput                 BAD_REQUEST          400
+    │   ├── UnknownField             UNKNOWN_FIELD        400
+    │   ├── UnknownPurpose           UNKNOWN_PURPOSE      400
+    │   └── ProofError               INVALID_PROOF        400  (cannot exist, or fails)
+    ├── CatalogInvalid               CATALOG_INVALID      400  (a broken catalog file)
+    ├── NotFound                     NOT_FOUND            404
     │   ├── AppNotFound
     │   ├── ConsentNotFound
+    │   ├── IncidentNotFound
     │   └── SubjectNotFound
-    ├── Conflict                     CONFLICT           409
-    │   └── InvalidTransition        INVALID_TRANSITION 409  (app review / consent lifecycle)
-    ├── GrantRefused                 <decision reason>  403  (a grant that could never be valid)
-    ├── AccessDenied                 <decision reason>  403  (a read that may release nothing)
-    ├── AlreadyExists                ALREADY_EXISTS     409
-    ├── Unauthenticated              UNAUTHENTICATED    401  (no or unreadable credentials)
-    ├── InvalidToken                 INVALID_TOKEN      401  (bad signature, expired, wrong kind)
-    ├── Forbidden                    FORBIDDEN          403  (the role lacks the right)
-    ├── BodyTooLarge                 BODY_TOO_LARGE     413
-    ├── StorageUnavailable           STORAGE_UNAVAILABLE 503
-    ├── KeysUnavailable              KEYS_UNAVAILABLE   503  (the platform's JWKS is unreachable)
-    └── LedgerUnavailable            LEDGER_UNAVAILABLE 503  (a disclosure could not be recorded)
+    ├── Conflict                     CONFLICT             409
+    │   ├── InvalidTransition        INVALID_TRANSITION   409  (app review / consent lifecycle)
+    │   └── AlreadyExists            ALREADY_EXISTS       409
+    ├── GrantRefused                 <decision reason>    403  (a grant that could never be valid)
+    ├── AccessDenied                 <decision reason>    403  (a read that may release nothing)
+    ├── Unauthenticated              UNAUTHENTICATED      401  (no or unreadable credentials)
+    ├── InvalidToken                 INVALID_TOKEN        401  (bad signature, expired, wrong kind)
+    ├── Forbidden                    FORBIDDEN            403  (the role lacks the right)
+    ├── BodyTooLarge                 BODY_TOO_LARGE       413
+    ├── StorageUnavailable           STORAGE_UNAVAILABLE  503
+    ├── KeysUnavailable              KEYS_UNAVAILABLE     503  (the platform's JWKS is unreachable)
+    ├── LedgerUnavailable            LEDGER_UNAVAILABLE   503  (a disclosure could not be recorded)
+    └── LedgerDamaged                LEDGER_DAMAGED       503  (a stored node is missing)
+        ├── CheckpointError          CHECKPOINT_INVALID   503  (malformed, or another key's)
+        └── NoteError                NOTE_INVALID         503  (malformed, or a bad signature)
+
+A proof the caller asked for that cannot exist (an index outside the tree, a size beyond the
+latest published checkpoint) is the caller's mistake: ``ProofError``, 400. A stored ledger
+that does not check out (a node missing, checkpoints that do not open under the configured
+key and origin) is the operator's: ``LedgerDamaged`` and its subclasses, 503, logged by the
+API. The ledger modules raise these classes and re-export them.
 """
 
 from __future__ import annotations
@@ -39,17 +50,22 @@ __all__ = [
     "AppNotFound",
     "BodyTooLarge",
     "CatalogInvalid",
+    "CheckpointError",
     "Conflict",
     "ConsentGateError",
     "ConsentNotFound",
     "Forbidden",
     "GrantRefused",
+    "IncidentNotFound",
     "InvalidInput",
     "InvalidToken",
     "InvalidTransition",
     "KeysUnavailable",
+    "LedgerDamaged",
     "LedgerUnavailable",
     "NotFound",
+    "NoteError",
+    "ProofError",
     "StorageUnavailable",
     "SubjectNotFound",
     "Unauthenticated",
@@ -95,6 +111,12 @@ class UnknownPurpose(InvalidInput):
         self.purpose = purpose
 
 
+class ProofError(InvalidInput):
+    """A proof that does not verify, or a request for one that cannot exist."""
+
+    code = "INVALID_PROOF"
+
+
 class CatalogInvalid(ConsentGateError):
     code = "CATALOG_INVALID"
     http_status = 400
@@ -121,6 +143,12 @@ class ConsentNotFound(NotFound):
     def __init__(self, consent_id: str) -> None:
         super().__init__(f"no consent with id {consent_id!r} for this subject")
         self.consent_id = consent_id
+
+
+class IncidentNotFound(NotFound):
+    def __init__(self, incident_id: str) -> None:
+        super().__init__(f"no incident with id {incident_id!r}: list them at /v1/incidents")
+        self.incident_id = incident_id
 
 
 class SubjectNotFound(NotFound):
@@ -205,3 +233,24 @@ class LedgerUnavailable(ConsentGateError):
 class KeysUnavailable(ConsentGateError):
     code = "KEYS_UNAVAILABLE"
     http_status = 503
+
+
+class LedgerDamaged(ConsentGateError):
+    """The stored ledger does not check out (a node a proof or an integration needs is
+    missing): nothing is answered from it until an operator repairs it."""
+
+    code = "LEDGER_DAMAGED"
+    http_status = 503
+
+
+class CheckpointError(LedgerDamaged):
+    """A checkpoint that is malformed or not signed by the expected key (served from the
+    store: the stored ledger does not match the configured key and origin)."""
+
+    code = "CHECKPOINT_INVALID"
+
+
+class NoteError(LedgerDamaged):
+    """A malformed note or key, or a signature that does not verify."""
+
+    code = "NOTE_INVALID"

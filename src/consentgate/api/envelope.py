@@ -50,6 +50,14 @@ def envelope(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConsentGateError)
     async def _library(request: Request, exc: ConsentGateError) -> JSONResponse:
+        if exc.http_status >= 500:  # the operator's to fix (storage, ledger, keys): say so
+            log.error(
+                "service_unavailable",
+                request_id=request.scope.get("state", {}).get("request_id"),
+                code=exc.error_code,
+                error=type(exc).__name__,
+                detail=exc.message,
+            )
         extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
         return envelope(exc.http_status, exc.error_code, exc.message, extra=extra)
 

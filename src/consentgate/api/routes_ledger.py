@@ -13,7 +13,6 @@ from fastapi.responses import PlainTextResponse
 
 from consentgate.api.deps import ServicesDep, strict_query
 from consentgate.errors import InvalidInput, StorageUnavailable
-from consentgate.ledger.merkle import ProofError
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"])
 
@@ -52,10 +51,7 @@ async def leaves(start: Index, end: Index, services: ServicesDep) -> dict[str, A
     dependencies=[Depends(strict_query("index", "size"))],
 )
 async def inclusion(index: Index, size: Index, services: ServicesDep) -> dict[str, Any]:
-    try:
-        proof = await run_in_threadpool(services.ledger.inclusion_proof, index, size)
-    except ProofError as exc:
-        raise InvalidInput(str(exc)) from None
+    proof = await run_in_threadpool(services.ledger.inclusion_proof, index, size)
     return {"hashes": [h.hex() for h in proof]}
 
 
@@ -65,8 +61,5 @@ async def inclusion(index: Index, size: Index, services: ServicesDep) -> dict[st
     dependencies=[Depends(strict_query("first", "second"))],
 )
 async def consistency(first: Index, second: Index, services: ServicesDep) -> dict[str, Any]:
-    try:
-        proof = await run_in_threadpool(services.ledger.consistency_proof, first, second)
-    except ProofError as exc:
-        raise InvalidInput(str(exc)) from None
+    proof = await run_in_threadpool(services.ledger.consistency_proof, first, second)
     return {"hashes": [h.hex() for h in proof]}

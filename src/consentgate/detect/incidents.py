@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from consentgate.clock import from_micros, to_micros
-from consentgate.errors import NotFound
+from consentgate.errors import IncidentNotFound
 from consentgate.ledger.leaves import pseudonym
 from consentgate.storage.tables import incident_subjects, incidents, ledger_leaves, subject_keys
 
 __all__ = [
     "Incident",
-    "IncidentNotFound",
     "close_incidents",
     "disclosed_subjects",
     "get_incident",
@@ -34,12 +33,6 @@ __all__ = [
 
 OPEN = "open"
 CLOSED = "closed"
-
-
-class IncidentNotFound(NotFound):
-    def __init__(self, incident_id: str) -> None:
-        super().__init__(f"no incident with id {incident_id!r}: list them at /v1/incidents")
-        self.incident_id = incident_id
 
 
 @dataclass(frozen=True)

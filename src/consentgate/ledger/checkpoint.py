@@ -9,15 +9,12 @@ import binascii
 import re
 from dataclasses import dataclass, field
 
-from consentgate.ledger.note import NoteError, NoteSigner, NoteVerifier, open_note
+from consentgate.errors import CheckpointError, NoteError
+from consentgate.ledger.note import NoteSigner, NoteVerifier, open_note
 
 __all__ = ["Checkpoint", "CheckpointError", "open_checkpoint", "sign_checkpoint"]
 
 _SIZE = re.compile(r"^(0|[1-9][0-9]{0,19})$")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is malformed or not signed by the expected key."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
+from consentgate.errors import ProofError
+
 __all__ = [
     "EMPTY_ROOT",
     "MemoryTree",
@@ -35,10 +37,6 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 # (level, index) -> hash of the perfect subtree of 2**level leaves starting at index * 2**level
 NodeReader = Callable[[int, int], bytes]
-
-
-class ProofError(ValueError):
-    """A proof that does not verify, or a request for one that cannot exist."""
 
 
 def leaf_hash(data: bytes) -> bytes:

@@ -17,14 +17,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from consentgate.errors import NoteError
+
 __all__ = ["NoteError", "NoteSigner", "NoteVerifier", "key_hash", "open_note"]
 
 _ALG_ED25519 = b"\x01"
 _DASH = "\u2014 "  # EM DASH and a space open every signature line
-
-
-class NoteError(ValueError):
-    """A malformed note or key, or a signature that does not verify."""
 
 
 def _check_name(name: str) -> None:

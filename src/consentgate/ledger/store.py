@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
+from consentgate.errors import LedgerDamaged
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from consentgate.ledger.leaves import leaf_bytes, new_nonces, new_pseudonym_keys, pseudonym
 from consentgate.ledger.merkle import (
@@ -295,7 +296,7 @@ class LedgerStore:
             try:
                 return found[(level, index)]
             except KeyError:
-                raise ProofError(f"node {level}/{index} is not in the stored tree") from None
+                raise LedgerDamaged(f"node {level}/{index} is not in the stored tree") from None
 
         return build(read)
 
@@ -378,7 +379,7 @@ class LedgerStore:
             return found
         value = connection.execute(_NODE, {"level": level, "idx": index}).scalar_one_or_none()
         if value is None:
-            raise ProofError(f"node {level}/{index} is not in the stored tree")
+            raise LedgerDamaged(f"node {level}/{index} is not in the stored tree")
         return bytes(value)
 
     @staticmethod
