@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consentgate.clock import to_micros, utc_now
 from consentgate.errors import InvalidInput
+from consentgate.settings.tokens import ADMIN_KEY_MIN_BYTES
 from consentgate.storage.tables import operator_keys
 
 __all__ = ["Operator", "Role", "create_operator_key", "find_operator", "seed_operator_key"]
@@ -45,8 +46,8 @@ def create_operator_key(engine: Engine, *, role: Role, label: str | None = None)
 
 def seed_operator_key(engine: Engine, key: str, *, role: Role = Role.ADMIN) -> None:
     """Make sure ``key`` (e.g. ``CONSENTGATE_ADMIN_KEY``) is a valid operator key."""
-    if len(key) < 24:
-        raise InvalidInput("an operator key must be at least 24 characters")
+    if len(key) < ADMIN_KEY_MIN_BYTES:
+        raise InvalidInput(f"an operator key must be at least {ADMIN_KEY_MIN_BYTES} characters")
     if find_operator(engine, key) is None:
         with contextlib.suppress(IntegrityError):  # seeded concurrently by another process
             _store(engine, key, role, "seeded from CONSENTGATE_ADMIN_KEY")

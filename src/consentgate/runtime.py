@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from consentgate.catalog import Catalog, default_catalog, load_catalog
-from consentgate.consent.grants import ConsentPolicy
 from consentgate.consent.receipts import ReceiptSigner
-from consentgate.errors import InvalidInput
-from consentgate.settings import Settings
+from consentgate.settings import ConsentPolicy, Settings, load_settings
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.engine import make_engine, migrate
-from consentgate.validation import first_problem
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -36,12 +32,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     """Open the database (migrating it to the current schema), the catalog, the demo
     platform source and the receipt key."""
     if settings is None:
-        try:
-            settings = Settings()
-        except ValidationError as exc:
-            where, problem = first_problem(exc)
-            name = "CONSENTGATE_" + where.replace(".", "_").upper()
-            raise InvalidInput(f"setting {name}: {problem}") from None
+        settings = load_settings()
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -51,10 +42,5 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         catalog=catalog,
         source=PlatformSource(engine, catalog=catalog),
         signer=ReceiptSigner.load_or_create(engine),
-        consent_policy=ConsentPolicy(
-            ttl_days=settings.consent_ttl_days,
-            controller_name=settings.controller_name,
-            controller_email=settings.controller_email,
-            jurisdiction=settings.jurisdiction,
-        ),
+        consent_policy=settings.consent_policy(),
     )

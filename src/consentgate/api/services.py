@@ -9,7 +9,6 @@ from fastapi import Request
 from consentgate.api.tokens import AppTokens, SubjectTokens
 from consentgate.detect.containment import Monitor
 from consentgate.detect.webhook import WebhookNotifier
-from consentgate.errors import InvalidInput
 from consentgate.gateway.read import ReadPath
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
@@ -83,9 +82,7 @@ def _monitor(runtime: Runtime) -> Monitor | None:
     if not settings.detect:
         return None
     notifier = None
-    if settings.webhook_url:
-        if settings.webhook_secret is None:
-            raise InvalidInput("CONSENTGATE_WEBHOOK_URL needs CONSENTGATE_WEBHOOK_SECRET")
+    if settings.webhook_url and settings.webhook_secret is not None:  # both, or neither
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
     return Monitor(runtime.engine, thresholds=settings.thresholds(), notifier=notifier)
 

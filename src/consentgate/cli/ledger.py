@@ -16,7 +16,7 @@ from consentgate.ledger.note import NoteVerifier
 from consentgate.ledger.store import open_ledger, stored_verifier
 from consentgate.ledger.verify import Verification, verify_published
 from consentgate.runtime import open_runtime
-from consentgate.settings import Settings
+from consentgate.settings import LedgerSettings, load_settings
 from consentgate.storage.engine import make_engine
 
 app = typer.Typer(cls=CommandGroup, help="The verifiable disclosure ledger.")
@@ -55,7 +55,7 @@ def verify(
         verifier = (
             NoteVerifier.parse(key)
             if key is not None
-            else stored_verifier(engine, origin=Settings().ledger_origin)
+            else stored_verifier(engine, origin=load_settings(LedgerSettings).ledger_origin)
         )
         if verifier is None:
             raise InvalidInput("this database holds no ledger key: pass --key")

@@ -16,6 +16,7 @@ from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.operators import Role, create_operator_key, seed_operator_key
 from consentgate.runtime import Runtime, open_runtime
+from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
 from consentgate.sources.synthetic import generate_platform, platform_stats
 from consentgate.storage.secrets import server_secret
@@ -28,11 +29,8 @@ def subject_secret(runtime: Runtime, *, demo: bool) -> bytes | None:
     """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one; None when the
     platform's tokens are verified with its JWKS alone."""
     configured = runtime.settings.subject_token_secret
-    if configured is not None:
-        value = configured.get_secret_value().encode()
-        if len(value) < 32:
-            raise InvalidInput("CONSENTGATE_SUBJECT_TOKEN_SECRET must be at least 32 bytes")
-        return value
+    if configured is not None:  # Settings refused a placeholder or short one (outside demo)
+        return configured.get_secret_value().encode()
     if demo:
         return server_secret(runtime.engine, DEMO_SUBJECT_KEY_NAME)
     if runtime.settings.subject_jwks_url:
@@ -61,12 +59,12 @@ def serve(
 ) -> None:
     """Serve the consentgate HTTP API (OpenAPI at /docs)."""
     configure_logging()
-    runtime = open_runtime()
-    secret = subject_secret(runtime, demo=demo)
+    runtime = open_runtime(load_settings(demo=True) if demo else None)
+    secret = subject_secret(runtime, demo=runtime.settings.demo)
     admin = runtime.settings.admin_key
     if admin is not None:
         seed_operator_key(runtime.engine, admin.get_secret_value())
-    if demo:
+    if runtime.settings.demo:
         if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
             typer.echo(f"generating the demo platform ({subjects} subjects, seed {seed})...")
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)

@@ -28,6 +28,7 @@ from consentgate.errors import (
     SubjectNotFound,
 )
 from consentgate.policy import ConsentView, Reason, decide
+from consentgate.settings.consent import ConsentPolicy
 from consentgate.sources.base import Source
 from consentgate.storage.tables import consent_events, consents
 from consentgate.validation import parse_model
@@ -69,16 +70,6 @@ class GrantRequest(BaseModel):
     explicit: bool = False
     parental_consent: ParentalConsent | None = None
     notice_version: Annotated[str, Field(min_length=1, max_length=64)] = "1"
-
-
-@dataclass(frozen=True)
-class ConsentPolicy:
-    """How long consents live, and who the controller on receipts is."""
-
-    ttl_days: int = 90
-    controller_name: str = "consentgate demo platform"
-    controller_email: str = "dpo@example.org"
-    jurisdiction: str = "EU"
 
 
 @dataclass(frozen=True, slots=True)

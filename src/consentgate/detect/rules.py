@@ -1,8 +1,9 @@
 """Harvest rules: thresholds over an app's windowed signals. Each rule that fires names its
 evidence — the numbers, the window and the threshold — in a ``Finding``.
 
-The rules, in the order they are checked (defaults in ``Thresholds``; every one is a
-setting, see docs/detection.md):
+The rules, in the order they are checked (defaults in ``Thresholds``, which lives with
+the settings in ``consentgate.settings.detect``; every one is a setting, see
+docs/detection.md):
 
 - ``id_enumeration``: distinct subject ids this app was never given, over the long window.
   An app only ever holds ids the gateway handed it; guessing or borrowing ids is probing.
@@ -28,29 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from consentgate.detect.signals import Count, Distinct, WindowedSignals
+from consentgate.settings.detect import Thresholds
 
 __all__ = ["Finding", "Thresholds", "evaluate"]
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    short_window: tuple[int, int] = (60, 60)  # (bucket seconds, buckets): an hour
-    long_window: tuple[int, int] = (3600, 24)  # a day
-    enumeration_ids: int = 20
-    out_of_scope_asks: int = 10
-    purpose_refusals: int = 20
-    probe_requests: int = 50
-    probe_share: float = 0.25
-    reach_factor: float = 1.5
-    reach_margin: int = 50
-    reread_per_subject: float = 10.0
-    reread_min_reads: int = 1000
-    sources: int = 16
-    burst_factor: float = 20.0
-    burst_min_requests: int = 600
-    burst_history_seconds: int = 6 * 3600
-    burst_reads_per_subject: float = 3.0
-    evaluate_every_seconds: float = 1.0  # the distinct-count rules, per app
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def open_world(*, subjects: int, seed: int, detect: bool) -> Iterator[World]:
     own process on a free port (the simulation's clients run here, in parallel with it)."""
     with tempfile.TemporaryDirectory(prefix="consentgate-sim-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'sim.db'}"
-        runtime = open_runtime(Settings(database_url=database_url, detect=detect))
+        runtime = open_runtime(Settings(database_url=database_url, detect=detect, demo=True))
         try:
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
             admin = "cgop_" + secrets.token_urlsafe(32)
@@ -178,7 +178,7 @@ def open_world(*, subjects: int, seed: int, detect: bool) -> Iterator[World]:
                 "CONSENTGATE_SUBJECT_TOKEN_SECRET": subject_secret,
             }
             with (
-                serve_in_subprocess(env, log=Path(folder) / "server.log") as base_url,
+                serve_in_subprocess(env, log=Path(folder) / "server.log", demo=True) as base_url,
                 httpx.Client(base_url=base_url, timeout=60) as http,
             ):
                 yield World(runtime, base_url, http, admin, subject_secret.encode())
