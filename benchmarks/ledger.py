@@ -3,11 +3,11 @@
 * durable appends per second on SQLite (WAL, synchronous=FULL) and on PostgreSQL (when one
   answers), side by side with pymerkle's SQLite backend (``append_entry``, one commit per
   entry, its own durable path) in the same run, two ways:
-  - ``LedgerStore.append`` with one commit per batch, for each of ``--batches`` sizes;
+  - ``SqlLedger.append`` with one commit per batch, for each of ``--batches`` sizes;
   - group commit as the gateway does it: ``--in-flight`` asyncio tasks each handing one
     disclosure to the real ``DisclosureRecorder`` and awaiting its durable commit, so a batch
     is whatever gathered (at most ``--max-batch``);
-* inclusion-proof latency (p50, p99) through ``LedgerStore.inclusion_proof`` against a
+* inclusion-proof latency (p50, p99) through ``SqlLedger.inclusion_proof`` against a
   published checkpoint, on trees of ``--proof-sizes`` leaves (persisted nodes, SQLite);
 * full verification speed: leaves per second recomputing the root from leaf bytes, as
   ``consentgate ledger verify`` does.
@@ -40,9 +40,9 @@ from consentgate.gateway.recorder import DisclosureRecorder, DisclosureRow
 from consentgate.ledger.checkpoint import Checkpoint, sign_checkpoint
 from consentgate.ledger.merkle import MemoryTree
 from consentgate.ledger.note import NoteSigner
-from consentgate.ledger.store import Entry, LedgerStore
+from consentgate.ledger.store import Entry, SqlLedger
 from consentgate.settings import Settings
-from consentgate.storage import make_engine, migrate
+from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_checkpoints, ledger_nodes
 
 POSTGRES_URL = os.environ.get(
@@ -70,13 +70,12 @@ def entries(rng: random.Random, count: int, offset: int) -> list[Entry]:
 def appends(url: str, count: int, batch: int) -> dict[str, Any]:
     engine = make_engine(url)
     migrate(engine)
-    ledger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    ledger = SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
     rng = random.Random(1)
     work = [entries(rng, batch, i) for i in range(0, count, batch)]
     started = time.perf_counter()
     for chunk in work:
-        with engine.begin() as connection:  # one durable commit per batch
-            ledger.append(connection, chunk)
+        ledger.append(chunk)  # one durable commit per batch
     elapsed = time.perf_counter() - started
     integrate_started = time.perf_counter()
     ledger.integrate()
@@ -95,8 +94,8 @@ def group_commit(url: str, count: int, in_flight: int, max_batch: int) -> dict[s
     read path's ``await recorder.record(rows)``) until ``count`` are durably committed."""
     engine = make_engine(url)
     migrate(engine)
-    ledger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
-    recorder = DisclosureRecorder(engine, ledger=ledger, max_batch=max_batch)
+    ledger = SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    recorder = DisclosureRecorder(ledger=ledger, max_batch=max_batch)
     rows = [
         DisclosureRow(
             at_us=e.at_us,
@@ -186,7 +185,7 @@ def proof_latency(folder: Path, size: int, samples: int) -> dict[str, Any]:
         connection.execute(insert(ledger_checkpoints), [{"size": size, "note": note, "at_us": 0}])
     build_s = time.perf_counter() - started
     del tree
-    ledger = LedgerStore(engine, signer)
+    ledger = SqlLedger(Database(engine), signer)
     rng = random.Random(size)
     timings = []
     for _ in range(samples):

@@ -29,7 +29,7 @@ from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_background
 from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources.synthetic import PlatformSource, generate_platform, platform_stats
-from consentgate.storage import make_engine, migrate
+from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
 
 POSTGRES_URL = os.environ.get(
@@ -128,7 +128,7 @@ def source(engine: Engine, catalog: Catalog) -> PlatformSource:
 
 @pytest.fixture(scope="session")
 def signer(engine: Engine) -> ReceiptSigner:
-    return ReceiptSigner.load_or_create(engine)
+    return ReceiptSigner.load_or_create(Database(engine))
 
 
 @pytest.fixture(scope="session")

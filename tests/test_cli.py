@@ -269,6 +269,7 @@ def test_incidents_through_the_cli(cli_env: dict[str, str]) -> None:
     """An incident opened by containment, as the DPO reads it from the command line."""
     from consentgate.detect.containment import Monitor
     from consentgate.detect.rules import Finding
+    from consentgate.ledger.store import open_ledger
     from consentgate.runtime import open_runtime
 
     code, out, _ = invoke(
@@ -282,7 +283,8 @@ def test_incidents_through_the_cli(cli_env: dict[str, str]) -> None:
     assert invoke("apps", "approve", app_id)[0] == 0
     runtime = open_runtime()
     finding = Finding(app_id, "field_sweep", 86_400, {"explanation": "x", "asks": 10})
-    incident = Monitor(runtime.engine).contain(finding)
+    ledger = open_ledger(runtime.db, origin=runtime.settings.ledger_origin)
+    incident = Monitor(runtime.engine, ledger=ledger).contain(finding)
     runtime.close()
     assert incident is not None
     [listed] = as_json("incidents", "list")  # type: ignore[misc]

@@ -117,7 +117,7 @@ def test_path_traversal_is_a_404_envelope(http: httpx.Client, live_app: LiveApp)
 
 
 def _app_token(live_server: LiveServer, **overrides: Any) -> str:
-    secret = server_secret(live_server.runtime.engine, "app-tokens")
+    secret = server_secret(live_server.runtime.db, "app-tokens")
     now = int(time.time())
     claims = {"iss": "consentgate", "aud": "consentgate-app", "sub": "app_x", "typ": "app",
               "iat": now, "exp": now + 600} | overrides  # fmt: skip
@@ -147,7 +147,7 @@ def test_forged_expired_and_wrong_kind_of_tokens(
         "subject token": live_server.subject_headers("1")["Authorization"].split()[1],
         "missing exp": jwt.encode({"sub": live_app.id, "typ": "app", "aud": "consentgate-app",
                                    "iss": "consentgate", "iat": now},
-                                  server_secret(live_server.runtime.engine, "app-tokens"),
+                                  server_secret(live_server.runtime.db, "app-tokens"),
                                   algorithm="HS256"),
     }  # fmt: skip
     before = live_server.disclosure_count()

@@ -36,7 +36,7 @@ from consentgate.consent import (
 from consentgate.errors import ConsentGateError
 from consentgate.gateway import evaluate_access
 from consentgate.sources.synthetic import PlatformSource, generate_platform
-from consentgate.storage import make_engine, migrate
+from consentgate.storage import Database, make_engine, migrate
 
 from .conftest import NOW
 
@@ -98,7 +98,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     chosen = sorted(attributes.values(), key=lambda s: (s.birth_date, s.id), reverse=True)[:6]
     chosen += sorted(attributes.values(), key=lambda s: s.id)[:4]
     subjects = {s.id: (s.country or "", s.birth_date) for s in chosen if s.birth_date}
-    return World(engine, source, ReceiptSigner.load_or_create(engine), CATALOG, subjects)
+    return World(engine, source, ReceiptSigner.load_or_create(Database(engine)), CATALOG, subjects)
 
 
 def _is_minor(country: str, birth: date, on: date) -> bool:

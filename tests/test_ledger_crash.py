@@ -27,7 +27,7 @@ from consentgate.runtime import open_runtime
 from consentgate.settings import Settings
 from consentgate.sim.server import free_port
 from consentgate.sources.synthetic import generate_platform
-from consentgate.storage import make_engine
+from consentgate.storage import Database, make_engine
 from consentgate.storage.secrets import server_secret
 
 from .conftest import REGISTRATION
@@ -43,7 +43,7 @@ def _prepare(url: str) -> tuple[str, str, list[str]]:
     generate_platform(runtime.engine, subjects=300, seed=2, catalog=runtime.catalog)
     registered = register_app(runtime.engine, runtime.catalog, REGISTRATION)
     approve_app(runtime.engine, runtime.catalog, registered.app.id)
-    sealer = IdSealer(server_secret(runtime.engine, "scoped-ids", size=64))
+    sealer = IdSealer(server_secret(runtime.db, "scoped-ids", size=64))
     scoped = []
     for subject in range(1, 300):
         try:
@@ -148,8 +148,8 @@ def test_kill_9_mid_load_then_restart(tmp_path: Path) -> None:
     recorded = {Leaf.decode(base64.b64decode(item["leaf"])).req for item in leaves}
     missing = [r for r in received if r not in recorded]
     assert missing == []
-    engine = make_engine(url)
-    verifier = stored_verifier(engine, origin=Settings().ledger_origin)
+    db = Database(make_engine(url))
+    verifier = stored_verifier(db, origin=Settings().ledger_origin)
     assert verifier is not None
-    assert check_database(engine, verifier).ok
-    engine.dispose()
+    assert check_database(db, verifier).ok
+    db.dispose()

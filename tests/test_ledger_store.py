@@ -24,8 +24,8 @@ from consentgate.ledger.merkle import (
     verify_inclusion,
 )
 from consentgate.ledger.note import NoteSigner
-from consentgate.ledger.store import Entry, LedgerStore
-from consentgate.storage import make_engine, migrate
+from consentgate.ledger.store import Entry, SqlLedger
+from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import (
     ledger_checkpoints,
     ledger_leaves,
@@ -37,11 +37,11 @@ ORIGIN = "gateway.test/consentgate/ledger/v1"
 
 
 @pytest.fixture
-def ledger(engine: Engine) -> LedgerStore:
+def ledger(engine: Engine) -> SqlLedger:
     with engine.begin() as connection:
         for table in (ledger_checkpoints, ledger_nodes, ledger_leaves, subject_keys):
             connection.execute(delete(table))
-    return LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    return SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
 
 
 def _entries(rng: random.Random, count: int, subjects: list[str]) -> list[Entry]:
@@ -60,12 +60,11 @@ def _entries(rng: random.Random, count: int, subjects: list[str]) -> list[Entry]
     ]
 
 
-def _append(ledger: LedgerStore, entries: list[Entry]) -> list[int]:
-    with ledger.engine.begin() as connection:
-        return ledger.append(connection, entries)
+def _append(ledger: SqlLedger, entries: list[Entry]) -> list[int]:
+    return ledger.append(entries)
 
 
-def test_the_empty_log_publishes_size_zero(ledger: LedgerStore) -> None:
+def test_the_empty_log_publishes_size_zero(ledger: SqlLedger) -> None:
     checkpoint = ledger.integrate()
     assert (checkpoint.size, checkpoint.root) == (0, EMPTY_ROOT)
     note = ledger.latest_note()
@@ -73,7 +72,7 @@ def test_the_empty_log_publishes_size_zero(ledger: LedgerStore) -> None:
     assert open_checkpoint(note, ledger.verifier) == checkpoint
 
 
-def test_appends_checkpoints_and_proofs(ledger: LedgerStore) -> None:
+def test_appends_checkpoints_and_proofs(ledger: SqlLedger) -> None:
     rng = random.Random(4)
     subjects = [str(i) for i in range(1, 16)]
     checkpoints = []
@@ -102,7 +101,7 @@ def test_appends_checkpoints_and_proofs(ledger: LedgerStore) -> None:
         ledger.consistency_proof(100, 133)
 
 
-class _RacedLedger(LedgerStore):
+class _RacedLedger(SqlLedger):
     """Leaves arrive between the integrator reading the log's size and reading its leaves
     (the read path appends concurrently; each statement sees the latest commit)."""
 
@@ -120,7 +119,7 @@ def test_leaves_appended_during_an_integration_wait_for_the_next(engine: Engine)
     with engine.begin() as connection:
         for table in (ledger_checkpoints, ledger_nodes, ledger_leaves, subject_keys):
             connection.execute(delete(table))
-    ledger = _RacedLedger(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    ledger = _RacedLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
     rng = random.Random(9)
     ledger.race = _entries(rng, 3, ["1", "2"])
     sizes = []
@@ -133,12 +132,12 @@ def test_leaves_appended_during_an_integration_wait_for_the_next(engine: Engine)
     assert ledger.checkpoint().root == MemoryTree([leaf_hash(d) for d in data]).root(12)  # type: ignore[union-attr]
 
 
-def test_nodes_beyond_the_checkpoint_are_recomputed_not_trusted(ledger: LedgerStore) -> None:
+def test_nodes_beyond_the_checkpoint_are_recomputed_not_trusted(ledger: SqlLedger) -> None:
     rng = random.Random(10)
     _append(ledger, _entries(rng, 6, ["1"]))
     ledger.integrate()
     _append(ledger, _entries(rng, 4, ["1"]))
-    with ledger.engine.begin() as connection:  # a stray, wrong node past the checkpoint
+    with ledger.db.begin() as connection:  # a stray, wrong node past the checkpoint
         connection.execute(ledger_nodes.insert(), [{"level": 0, "idx": 7, "hash": b"x" * 32}])
         connection.execute(ledger_nodes.insert(), [{"level": 3, "idx": 1, "hash": b"y" * 32}])
     checkpoint = ledger.integrate()
@@ -148,7 +147,7 @@ def test_nodes_beyond_the_checkpoint_are_recomputed_not_trusted(ledger: LedgerSt
     verify_inclusion(7, 10, leaf_hash(data[7]), proof, checkpoint.root)
 
 
-def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: LedgerStore) -> None:
+def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: SqlLedger) -> None:
     rng = random.Random(5)
     subjects = ["101", "202", "303"]
     _append(ledger, _entries(rng, 40, subjects))
@@ -158,7 +157,7 @@ def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: Ledge
         assert subject not in mine
         leaves = dict(ledger.leaves(0, 100))
         expected = [i for i, d in leaves.items() if Leaf.decode(d).subj == mine]
-        with ledger.engine.connect() as connection:
+        with ledger.db.connect() as connection:
             head = connection.execute(
                 select(subject_keys.c.head).where(subject_keys.c.subject_id == subject)
             ).scalar_one()
@@ -176,7 +175,7 @@ def test_leaves_are_canonical_pseudonymous_and_chained_per_subject(ledger: Ledge
         assert all(f'"{s}"' not in text for s in subjects)
 
 
-def test_shredding_unlinks_a_subject_and_keeps_every_proof(ledger: LedgerStore) -> None:
+def test_shredding_unlinks_a_subject_and_keeps_every_proof(ledger: SqlLedger) -> None:
     rng = random.Random(6)
     _append(ledger, _entries(rng, 30, ["7", "8"]))
     before = ledger.integrate()
@@ -187,7 +186,7 @@ def test_shredding_unlinks_a_subject_and_keeps_every_proof(ledger: LedgerStore) 
     for index, data in after_leaves:
         proof = ledger.inclusion_proof(index, before.size)
         verify_inclusion(index, before.size, leaf_hash(data), proof, before.root)
-    with ledger.engine.connect() as connection:
+    with ledger.db.connect() as connection:
         keys = connection.execute(select(subject_keys.c.subject_id)).scalars().all()
     assert "7" not in keys
     assert any(Leaf.decode(d).subj == pseudonym for _, d in after_leaves)  # unlinkable, not gone
@@ -200,14 +199,14 @@ def test_postgres_keeps_no_generic_plans_of_small_tables(postgres_url: str) -> N
     lookup got a sequential scan that way, read on every batch as the key table grew."""
     engine = make_engine(postgres_url)
     migrate(engine)
-    ledger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    ledger = SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
     rng = random.Random(11)
     try:
         with engine.connect() as connection:
             transaction = connection.begin()
             for batch in range(8):  # psycopg would prepare from the fifth run on
                 subjects = [f"plan-{batch}-{i}" for i in range(20)]
-                ledger.append(connection, _entries(rng, 20, subjects))
+                ledger.bound(connection).append(_entries(rng, 20, subjects))
             plans = connection.exec_driver_sql(
                 "SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements"
                 " WHERE cardinality(parameter_types) > 0"  # with nothing to bind, plans agree

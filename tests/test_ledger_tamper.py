@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from consentgate.cli import app as cli
 from consentgate.ledger.fsck import check_database
 from consentgate.ledger.note import NoteSigner
-from consentgate.ledger.store import Entry, LedgerStore, open_ledger
-from consentgate.storage import make_engine, migrate
+from consentgate.ledger.store import Entry, SqlLedger, open_ledger
+from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes
 
 ORIGIN = "localhost/consentgate/ledger/v1"
@@ -23,11 +23,11 @@ SIZE = 2000
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> tuple[Engine, LedgerStore, str, str]:
+def built(tmp_path: Path) -> tuple[Engine, SqlLedger, str, str]:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     engine = make_engine(url)
     migrate(engine)
-    ledger = open_ledger(engine, origin=ORIGIN)
+    ledger = open_ledger(Database(engine), origin=ORIGIN)
     rng = random.Random(1)
     saved = ""
     for start in range(0, SIZE, 250):
@@ -44,12 +44,11 @@ def built(tmp_path: Path) -> tuple[Engine, LedgerStore, str, str]:
             )
             for i in range(start, start + 250)
         ]
-        with engine.begin() as connection:
-            ledger.append(connection, entries)
+        ledger.append(entries)
         ledger.integrate()
         if start + 250 == 1500:
             saved = ledger.latest_note() or ""
-    assert check_database(engine, ledger.verifier).ok
+    assert check_database(Database(engine), ledger.verifier).ok
     return engine, ledger, url, saved
 
 
@@ -69,9 +68,9 @@ def _set(engine: Engine, index: int, data: bytes) -> None:
 
 
 def _fails_at(
-    engine: Engine, ledger: LedgerStore, index: int | None, since: str | None = None
+    engine: Engine, ledger: SqlLedger, index: int | None, since: str | None = None
 ) -> str:
-    result = check_database(engine, ledger.verifier, since=since)
+    result = check_database(Database(engine), ledger.verifier, since=since)
     assert not result.ok
     assert result.failed_index == index, result.line()
     return result.line()
@@ -113,7 +112,7 @@ def test_a_truncated_tail(built) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_replaced_checkpoint(built) -> None:  # type: ignore[no-untyped-def]
     engine, ledger, _, _ = built
-    forger = LedgerStore(engine, NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
+    forger = SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
     note = ledger.latest_note()
     assert note is not None
     forged = forger.signer.sign(note.split("\n\n")[0] + "\n")
@@ -136,6 +135,6 @@ def test_a_rolled_back_log(built) -> None:  # type: ignore[no-untyped-def]
                     ledger_nodes.c.level == level, (ledger_nodes.c.idx + 1) * span > 1250
                 )
             )
-    assert check_database(engine, ledger.verifier).ok  # consistent on its own...
+    assert check_database(Database(engine), ledger.verifier).ok  # consistent on its own...
     # ...but not with the checkpoint an auditor saved at 1,500 leaves
     assert "rolled back" in _fails_at(engine, ledger, 1250, since=saved)

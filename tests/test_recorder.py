@@ -20,8 +20,8 @@ from consentgate.errors import LedgerUnavailable
 from consentgate.gateway.recorder import DisclosureRecorder, DisclosureRow
 from consentgate.ledger.leaves import Leaf
 from consentgate.ledger.note import NoteSigner
-from consentgate.ledger.store import LedgerStore
-from consentgate.storage import make_engine, migrate
+from consentgate.ledger.store import SqlLedger
+from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
 
 _requests = itertools.count()
@@ -35,9 +35,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _ledger(engine: Engine) -> LedgerStore:
+def _ledger(engine: Engine) -> SqlLedger:
     signer = NoteSigner("recorder.test/consentgate/ledger/v1", Ed25519PrivateKey.generate())
-    return LedgerStore(engine, signer)
+    return SqlLedger(Database(engine), signer)
 
 
 def _rows(count: int) -> list[DisclosureRow]:
@@ -76,9 +76,7 @@ def _leaf_count(engine: Engine) -> int:
 def test_record_returns_only_once_its_rows_are_leaves(
     engine: Engine, sizes: list[int], max_batch: int, wait_ms: float
 ) -> None:
-    recorder = DisclosureRecorder(
-        engine, ledger=_ledger(engine), max_batch=max_batch, wait_ms=wait_ms
-    )
+    recorder = DisclosureRecorder(ledger=_ledger(engine), max_batch=max_batch, wait_ms=wait_ms)
     before = _leaf_count(engine)
     seen: list[tuple[int, int]] = []
 
@@ -108,7 +106,7 @@ def test_a_failed_commit_fails_every_request_of_it_and_writes_nothing(
     migrate(engine)
     with engine.begin() as connection:  # a real storage failure: the table is gone
         connection.exec_driver_sql("DROP TABLE ledger_leaves")
-    recorder = DisclosureRecorder(engine, ledger=_ledger(engine), wait_ms=5.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0)
 
     async def load() -> list[BaseException | None]:
         results = await asyncio.gather(
@@ -127,7 +125,7 @@ def test_a_failed_commit_fails_every_request_of_it_and_writes_nothing(
 
 
 def test_waiters_on_several_event_loops_are_all_released(engine: Engine) -> None:
-    recorder = DisclosureRecorder(engine, ledger=_ledger(engine), wait_ms=5.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0)
     done: list[int] = []
     errors: list[BaseException] = []
 
@@ -152,7 +150,7 @@ def test_waiters_on_several_event_loops_are_all_released(engine: Engine) -> None
 
 
 def test_a_cancelled_waiter_leaves_the_others_released(engine: Engine) -> None:
-    recorder = DisclosureRecorder(engine, ledger=_ledger(engine), wait_ms=20.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=20.0)
 
     async def load() -> tuple[bool, int]:
         leaving = asyncio.ensure_future(recorder.record(_rows(1)))
@@ -171,7 +169,7 @@ def test_a_cancelled_waiter_leaves_the_others_released(engine: Engine) -> None:
 
 
 def test_a_closed_recorder_refuses(engine: Engine) -> None:
-    recorder = DisclosureRecorder(engine, ledger=_ledger(engine))
+    recorder = DisclosureRecorder(ledger=_ledger(engine))
     recorder.close()
 
     async def late() -> None:
@@ -182,7 +180,7 @@ def test_a_closed_recorder_refuses(engine: Engine) -> None:
 
 
 def test_a_request_queued_as_the_writer_stops_is_failed_not_stranded(engine: Engine) -> None:
-    recorder = DisclosureRecorder(engine, ledger=_ledger(engine))
+    recorder = DisclosureRecorder(ledger=_ledger(engine))
 
     async def race() -> None:
         recorder._queue.put(None)  # the writer stops, as it does when closing ...

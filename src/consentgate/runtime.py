@@ -10,7 +10,7 @@ from consentgate.catalog import Catalog, default_catalog, load_catalog
 from consentgate.consent.receipts import ReceiptSigner
 from consentgate.settings import ConsentPolicy, Settings, load_settings
 from consentgate.sources.synthetic import PlatformSource
-from consentgate.storage.engine import make_engine, migrate
+from consentgate.storage.database import Database
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -18,14 +18,18 @@ __all__ = ["Runtime", "open_runtime"]
 @dataclass
 class Runtime:
     settings: Settings
-    engine: Engine
+    db: Database
     catalog: Catalog
     source: PlatformSource
     signer: ReceiptSigner
     consent_policy: ConsentPolicy
 
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
+
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.dispose()
 
 
 def open_runtime(settings: Settings | None = None) -> Runtime:
@@ -34,13 +38,12 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     if settings is None:
         settings = load_settings()
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    db = Database.open(settings.database_url)
     return Runtime(
         settings=settings,
-        engine=engine,
+        db=db,
         catalog=catalog,
-        source=PlatformSource(engine, catalog=catalog),
-        signer=ReceiptSigner.load_or_create(engine),
+        source=PlatformSource(db.engine, catalog=catalog),
+        signer=ReceiptSigner.load_or_create(db),
         consent_policy=settings.consent_policy(),
     )

@@ -13,8 +13,6 @@ from consentgate.clock import from_micros
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
 from consentgate.errors import InvalidInput
-from consentgate.ledger.checkpoint import open_checkpoint
-from consentgate.ledger.leaves import Leaf
 
 router = APIRouter(prefix="/v1/me", tags=["data subject"])
 Paging = [Depends(strict_query("cursor", "limit"))]
@@ -84,33 +82,30 @@ def my_disclosures(
     after = cursor_position(services.sealer, scope, cursor)
     if after is not None and not after.isdigit():
         raise InvalidInput("the paging cursor is not valid for this list")
-    ledger = services.ledger
-    head, found = ledger.subject_leaves(
+    found = services.ledger.disclosures_of(
         subject, after=None if after is None else int(after), limit=limit + 1
     )
-    rows, next_cursor = page(services.sealer, scope, found, limit, lambda r: str(r[0]))
-    note = ledger.latest_note()
-    checkpoint = None if note is None else open_checkpoint(note, ledger.verifier)
-    data = []
-    for index, raw in rows:
-        leaf = Leaf.decode(raw)
-        covered = checkpoint is not None and index < checkpoint.size
-        proof = None
-        if covered and checkpoint is not None:
-            hashes = ledger.inclusion_proof(index, checkpoint.size)
-            proof = {"size": checkpoint.size, "hashes": [h.hex() for h in hashes]}
-        data.append(
-            {
-                "index": index,
-                "type": leaf.kind,
-                "app_id": leaf.app,
-                "fields": list(leaf.fields),
-                "purpose": leaf.purpose,
-                "time": from_micros(leaf.ts_ms * 1000).isoformat(),
-                "request_id": leaf.req,
-                "leaf": base64.b64encode(raw).decode(),
-                "proof": proof,
-                "checkpoint": note if covered else None,
-            }
-        )
-    return {"data": data, "checkpoint": note, "chain_head": head, "paging": {"next": next_cursor}}
+    shown, next_cursor = page(services.sealer, scope, found.items, limit, lambda d: str(d.index))
+    data = [
+        {
+            "index": item.index,
+            "type": item.leaf.kind,
+            "app_id": item.leaf.app,
+            "fields": list(item.leaf.fields),
+            "purpose": item.leaf.purpose,
+            "time": from_micros(item.leaf.ts_ms * 1000).isoformat(),
+            "request_id": item.leaf.req,
+            "leaf": base64.b64encode(item.data).decode(),
+            "proof": None
+            if item.proof is None
+            else {"size": item.proof.size, "hashes": [h.hex() for h in item.proof.hashes]},
+            "checkpoint": None if item.proof is None else found.checkpoint,
+        }
+        for item in shown
+    ]
+    return {
+        "data": data,
+        "checkpoint": found.checkpoint,
+        "chain_head": found.chain_head,
+        "paging": {"next": next_cursor},
+    }

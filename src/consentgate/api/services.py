@@ -13,7 +13,8 @@ from consentgate.gateway.read import ReadPath
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.ledger.integrator import Integrator
-from consentgate.ledger.store import LedgerStore, open_ledger
+from consentgate.ledger.protocol import LedgerStore
+from consentgate.ledger.store import open_ledger
 from consentgate.runtime import Runtime
 from consentgate.storage.secrets import server_secret
 
@@ -36,19 +37,18 @@ class Services:
     def build(cls, runtime: Runtime, *, subject_secret: bytes | None) -> Services:
         engine = runtime.engine
         settings = runtime.settings
-        sealer = IdSealer(server_secret(engine, "scoped-ids", size=64))
-        ledger = open_ledger(engine, origin=settings.ledger_origin)
+        sealer = IdSealer(server_secret(runtime.db, "scoped-ids", size=64))
+        ledger = open_ledger(runtime.db, origin=settings.ledger_origin)
         recorder = DisclosureRecorder(
-            engine,
             ledger=ledger,
             max_batch=settings.group_commit_max,
             wait_ms=settings.group_commit_wait_ms,
         )
-        monitor = _monitor(runtime)
+        monitor = _monitor(runtime, ledger)
         return cls(
             runtime=runtime,
             tokens=AppTokens(
-                server_secret(engine, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
+                server_secret(runtime.db, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
             ),
             sealer=sealer,
             subject_tokens=SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url),
@@ -75,7 +75,7 @@ class Services:
         self.runtime.close()
 
 
-def _monitor(runtime: Runtime) -> Monitor | None:
+def _monitor(runtime: Runtime, ledger: LedgerStore) -> Monitor | None:
     """Harvest detection, when ``CONSENTGATE_DETECT`` is on; it notifies by webhook when
     ``CONSENTGATE_WEBHOOK_URL`` (and its secret) are set."""
     settings = runtime.settings
@@ -84,7 +84,9 @@ def _monitor(runtime: Runtime) -> Monitor | None:
     notifier = None
     if settings.webhook_url and settings.webhook_secret is not None:  # both, or neither
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
-    return Monitor(runtime.engine, thresholds=settings.thresholds(), notifier=notifier)
+    return Monitor(
+        runtime.engine, ledger=ledger, thresholds=settings.thresholds(), notifier=notifier
+    )
 
 
 def services_of(request: Request) -> Services:

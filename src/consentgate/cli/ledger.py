@@ -17,6 +17,7 @@ from consentgate.ledger.store import open_ledger, stored_verifier
 from consentgate.ledger.verify import Verification, verify_published
 from consentgate.runtime import open_runtime
 from consentgate.settings import LedgerSettings, load_settings
+from consentgate.storage.database import Database
 from consentgate.storage.engine import make_engine
 
 app = typer.Typer(cls=CommandGroup, help="The verifiable disclosure ledger.")
@@ -51,16 +52,18 @@ def verify(
             result = verify_published(client, key=key, since=earlier)
     else:
         assert database is not None
-        engine = make_engine(database)
-        verifier = (
-            NoteVerifier.parse(key)
-            if key is not None
-            else stored_verifier(engine, origin=load_settings(LedgerSettings).ledger_origin)
-        )
-        if verifier is None:
-            raise InvalidInput("this database holds no ledger key: pass --key")
-        result = check_database(engine, verifier, since=earlier)
-        engine.dispose()
+        db = Database(make_engine(database))
+        try:
+            verifier = (
+                NoteVerifier.parse(key)
+                if key is not None
+                else stored_verifier(db, origin=load_settings(LedgerSettings).ledger_origin)
+            )
+            if verifier is None:
+                raise InvalidInput("this database holds no ledger key: pass --key")
+            result = check_database(db, verifier, since=earlier)
+        finally:
+            db.dispose()
     typer.echo(result.line())
     if not result.ok:
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
@@ -76,7 +79,7 @@ def shred(
     """Append an erasure leaf, then destroy the subject's pseudonym key and the rows that
     link them to their leaves. Every proof still verifies afterwards."""
     runtime = open_runtime()
-    ledger = open_ledger(runtime.engine, origin=runtime.settings.ledger_origin)
+    ledger = open_ledger(runtime.db, origin=runtime.settings.ledger_origin)
     result = shred_subject(ledger, subject_id)
     print_record(
         {

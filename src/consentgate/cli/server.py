@@ -32,7 +32,7 @@ def subject_secret(runtime: Runtime, *, demo: bool) -> bytes | None:
     if configured is not None:  # Settings refused a placeholder or short one (outside demo)
         return configured.get_secret_value().encode()
     if demo:
-        return server_secret(runtime.engine, DEMO_SUBJECT_KEY_NAME)
+        return server_secret(runtime.db, DEMO_SUBJECT_KEY_NAME)
     if runtime.settings.subject_jwks_url:
         return None
     raise InvalidInput(

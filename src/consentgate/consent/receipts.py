@@ -11,8 +11,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
-from sqlalchemy import Engine
 
+from consentgate.storage.database import Database
 from consentgate.storage.keys import ed25519_key
 
 __all__ = ["RECEIPT_VERSION", "ReceiptSigner"]
@@ -31,9 +31,9 @@ class ReceiptSigner:
         return self.private_key.public_key()
 
     @classmethod
-    def load_or_create(cls, engine: Engine) -> ReceiptSigner:
+    def load_or_create(cls, db: Database) -> ReceiptSigner:
         """The newest receipt key in the database, creating one when there is none."""
-        kid, key = ed25519_key(engine, _USE, prefix="rk_")
+        kid, key = ed25519_key(db, _USE, prefix="rk_")
         return cls(kid=kid, private_key=key)
 
     def sign(self, claims: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from consentgate.detect.rules import Finding, Thresholds
 from consentgate.detect.signals import ReadEvent
 from consentgate.detect.webhook import WebhookNotifier
 from consentgate.errors import InvalidTransition
+from consentgate.ledger import LedgerStore
 from consentgate.storage.tables import consents
 
 __all__ = ["Monitor", "consenting_subjects"]
@@ -49,10 +50,12 @@ class Monitor:
         self,
         engine: Engine,
         *,
+        ledger: LedgerStore,
         thresholds: Thresholds | None = None,
         notifier: WebhookNotifier | None = None,
     ) -> None:
         self.engine = engine
+        self.ledger = ledger
         self.detector = Detector(thresholds, consenting=lambda a: consenting_subjects(engine, a))
         self.notifier = notifier
         self._held: dict[str, Finding] = {}  # contained here, not yet in storage
@@ -87,6 +90,7 @@ class Monitor:
             suspend_app(self.engine, finding.app_id, reason=reason[:2000], now=opened_at)
         window_start = opened_at - timedelta(seconds=finding.window_seconds)
         evidence = finding.evidence | {"consenting_subjects": self._consenting(finding)}
+        scope = self.ledger.scope(finding.app_id, to_micros(window_start), to_micros(opened_at) + 1)
         with self.engine.begin() as connection:
             incident = open_incident(
                 connection,
@@ -95,6 +99,7 @@ class Monitor:
                 evidence=evidence,
                 opened_at=opened_at,
                 window_start=window_start,
+                scope=scope,
             )
         log.warning(
             "app_contained",

@@ -18,13 +18,12 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from consentgate.clock import from_micros, to_micros
 from consentgate.errors import IncidentNotFound
-from consentgate.ledger.leaves import pseudonym
-from consentgate.storage.tables import incident_subjects, incidents, ledger_leaves, subject_keys
+from consentgate.ledger import Scope
+from consentgate.storage.tables import incident_subjects, incidents
 
 __all__ = [
     "Incident",
     "close_incidents",
-    "disclosed_subjects",
     "get_incident",
     "incident_subject_ids",
     "list_incidents",
@@ -61,33 +60,6 @@ class Incident:
         }
 
 
-def disclosed_subjects(connection: Connection, app_id: str, *, since_us: int) -> list[str]:
-    """Platform ids of the subjects with a disclosure to ``app_id`` at or after ``since_us``,
-    found through the ledger: the app's leaves give pseudonyms, and each subject's own key
-    (only subjects whose chain reaches into that range) gives theirs. Shredded subjects are
-    unlinkable by design and are not found."""
-    rows = connection.execute(
-        select(ledger_leaves.c.idx, ledger_leaves.c.pseudonym).where(
-            ledger_leaves.c.app_id == app_id, ledger_leaves.c.at_us >= since_us
-        )
-    ).all()
-    if not rows:
-        return []
-    wanted = {row.pseudonym for row in rows}
-    first = min(row.idx for row in rows)
-    candidates = connection.execute(
-        select(subject_keys.c.subject_id, subject_keys.c.pseudonym_key).where(
-            subject_keys.c.head >= first
-        )
-    )
-    found = [
-        row.subject_id
-        for row in candidates
-        if pseudonym(bytes(row.pseudonym_key), row.subject_id) in wanted
-    ]
-    return sorted(found)
-
-
 def open_incident(
     connection: Connection,
     *,
@@ -96,11 +68,13 @@ def open_incident(
     evidence: Mapping[str, Any],
     opened_at: datetime,
     window_start: datetime,
+    scope: Scope,
 ) -> Incident:
-    """Record an incident with the subjects disclosed to the app since ``window_start``."""
+    """Record an incident with the people disclosed to the app in its window (``scope``,
+    from the ledger: the linkable ones listed, every one counted)."""
     opened_us = to_micros(opened_at)
     incident_id = f"inc_{opened_us:014x}{secrets.token_hex(6)}"
-    subjects = disclosed_subjects(connection, app_id, since_us=to_micros(window_start))
+    subjects = scope.subject_ids
     row = {
         "id": incident_id,
         "app_id": app_id,
@@ -110,7 +84,7 @@ def open_incident(
         "opened_us": opened_us,
         "closed_us": None,
         "window_start_us": to_micros(window_start),
-        "subjects_disclosed": len(subjects),
+        "subjects_disclosed": scope.people,
     }
     connection.execute(insert(incidents), [row])
     if subjects:

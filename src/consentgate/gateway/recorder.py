@@ -25,10 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import Engine
 
 from consentgate.errors import LedgerUnavailable
-from consentgate.ledger.store import Entry, LedgerStore
+from consentgate.ledger.leaves import Entry
+from consentgate.ledger.protocol import LedgerStore
 
 __all__ = ["DisclosureRecorder", "DisclosureRow"]
 
@@ -68,13 +68,11 @@ _NOT_RECORDED = "the disclosure could not be recorded, so no data was released: 
 class DisclosureRecorder:
     def __init__(
         self,
-        engine: Engine,
         *,
         ledger: LedgerStore,
         max_batch: int = 1024,
         wait_ms: float = 0.0,
     ) -> None:
-        self._engine = engine
         self._ledger = ledger
         self.appended = threading.Event()  # set after each commit that wrote leaves
         self._max_batch = max_batch
@@ -142,8 +140,7 @@ class DisclosureRecorder:
         failure: str | None = None
         try:
             if entries:
-                with self._engine.begin() as connection:
-                    self._ledger.append(connection, entries)
+                self._ledger.append(entries)  # one transaction, one durable commit
         except Exception as exc:  # noqa: BLE001 — every waiter must learn of the failure
             log.error("disclosure_commit_failed", rows=len(entries), error=type(exc).__name__)
             failure = _NOT_RECORDED

@@ -1,1 +1,34 @@
-"""The disclosure ledger (in progress): RFC 9162 Merkle tree and proofs, C2SP checkpoints."""
+"""The disclosure ledger (a room; tables ``subject_keys``, ``ledger_leaves``,
+``ledger_nodes``, ``ledger_checkpoints``): an RFC 9162 Merkle tree of pseudonymous leaves
+with C2SP signed checkpoints, kept in SQL (``SqlLedger``) or in memory (``MemoryLedger``),
+both behind ``LedgerStore``; proofs, verification from published material, and the
+questions rights and breach ask of it (``disclosures_of``, ``recipients_of``, ``scope``)."""
+
+from consentgate.ledger.checkpoint import Checkpoint
+from consentgate.ledger.leaves import Entry, Leaf
+from consentgate.ledger.memory import MemoryLedger
+from consentgate.ledger.protocol import (
+    Disclosure,
+    Disclosures,
+    InclusionProof,
+    LedgerStore,
+    Recipient,
+    Scope,
+)
+from consentgate.ledger.store import SqlLedger, open_ledger, stored_verifier
+
+__all__ = [
+    "Checkpoint",
+    "Disclosure",
+    "Disclosures",
+    "Entry",
+    "InclusionProof",
+    "Leaf",
+    "LedgerStore",
+    "MemoryLedger",
+    "Recipient",
+    "Scope",
+    "SqlLedger",
+    "open_ledger",
+    "stored_verifier",
+]

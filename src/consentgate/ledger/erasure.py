@@ -16,13 +16,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from consentgate.clock import to_micros, utc_now
-from consentgate.ledger.store import Entry, LedgerStore
-from consentgate.storage.tables import (
-    consent_events,
-    consents,
-    incident_subjects,
-    subject_keys,
-)
+from consentgate.ledger.leaves import Entry
+from consentgate.ledger.store import SqlLedger
+from consentgate.storage.tables import consent_events, consents, incident_subjects
 
 __all__ = ["ShredResult", "shred_subject"]
 
@@ -34,17 +30,14 @@ class ShredResult:
 
 
 def shred_subject(
-    ledger: LedgerStore, subject_id: str, *, now: datetime | None = None
+    ledger: SqlLedger, subject_id: str, *, now: datetime | None = None
 ) -> ShredResult:
     moment = to_micros(now or utc_now())
-    with ledger.engine.begin() as connection:
-        has_key = connection.execute(
-            select(subject_keys.c.subject_id).where(subject_keys.c.subject_id == subject_id)
-        ).first()
+    with ledger.db.begin() as connection:
+        bound = ledger.bound(connection)
         leaf = None
-        if has_key is not None:
-            [leaf] = ledger.append(
-                connection,
+        if bound.subject_pseudonym(subject_id) is not None:
+            [leaf] = bound.append(
                 [
                     Entry(
                         subject_id=subject_id,
@@ -59,7 +52,7 @@ def shred_subject(
                     )
                 ],
             )
-            ledger.shred(subject_id, connection=connection)
+            bound.shred(subject_id)
         ids = select(consents.c.id).where(consents.c.subject_id == subject_id)
         connection.execute(delete(consent_events).where(consent_events.c.consent_id.in_(ids)))
         erased = connection.execute(delete(consents).where(consents.c.subject_id == subject_id))

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from consentgate.ledger.checkpoint import CheckpointError, open_checkpoint
 from consentgate.ledger.leaves import Leaf
 from consentgate.ledger.merkle import MemoryTree, leaf_hash
 from consentgate.ledger.note import NoteVerifier
+from consentgate.storage.database import Database
 from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes
 
 __all__ = ["FsckResult", "check_database"]
@@ -33,12 +34,10 @@ class FsckResult:
         return f"FAIL index={index}: {self.problem}"
 
 
-def check_database(
-    engine: Engine, verifier: NoteVerifier, *, since: str | None = None
-) -> FsckResult:
+def check_database(db: Database, verifier: NoteVerifier, *, since: str | None = None) -> FsckResult:
     tree = MemoryTree()
     previous: dict[str, int] = {}  # pseudonym -> index of its latest leaf so far
-    with engine.connect() as connection:
+    with db.connect() as connection:
         nodes = {
             (int(level), int(index)): bytes(digest)
             for level, index, digest in connection.execute(

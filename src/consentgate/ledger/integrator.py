@@ -9,7 +9,7 @@ import time
 
 import structlog
 
-from consentgate.ledger.store import LedgerStore
+from consentgate.ledger.protocol import LedgerStore
 
 __all__ = ["Integrator"]
 

@@ -15,13 +15,16 @@ import binascii
 import hmac
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 
 __all__ = [
     "LEAF_VERSION",
+    "Batch",
+    "Entry",
     "Leaf",
+    "encode_batch",
     "leaf_bytes",
     "new_nonces",
     "new_pseudonym_keys",
@@ -152,3 +155,71 @@ def new_nonces(count: int) -> list[str]:
     random source, instead of one system call per leaf."""
     text = base64.urlsafe_b64encode(os.urandom(_NONCE_BYTES * count)).decode("ascii")
     return [text[i : i + _NONCE_CHARS] for i in range(0, len(text), _NONCE_CHARS)]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A disclosure to be written: who (platform id, never stored in the leaf) got what."""
+
+    subject_id: str
+    app_id: str
+    fields: tuple[str, ...]
+    purpose: str
+    basis: str
+    consent_id: str
+    request_id: str
+    at_us: int
+    kind: str = "disclosure"
+
+
+# one leaf as a store writes it: (index, leaf bytes, pseudonym, app id, time in us)
+LeafRow = tuple[int, bytes, str, str, int]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The leaves of one append, and the key rows it changes: ``fresh`` keys of subjects
+    disclosed for the first time, each subject's new chain ``heads``."""
+
+    rows: list[LeafRow]
+    fresh: dict[str, bytes]
+    heads: dict[str, int]
+
+
+def encode_batch(
+    entries: Sequence[Entry],
+    *,
+    next_index: int,
+    keys: Mapping[str, bytes],
+    heads: Mapping[str, int],
+) -> Batch:
+    """Number ``entries`` densely from ``next_index`` and encode them, keying a subject
+    without a key in ``keys`` afresh and linking each leaf to the subject's previous one
+    (``heads``). Both ledgers (SQL and memory) append through this."""
+    subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
+    unkeyed = [s for s in subjects if s not in keys]
+    fresh = dict(zip(unkeyed, new_pseudonym_keys(len(unkeyed)), strict=True))
+    pseudonyms = {s: pseudonym(fresh.get(s) or keys[s], s) for s in subjects}  # once each
+    nonces = new_nonces(len(entries))
+    chain = {s: heads[s] for s in subjects if s in heads}
+    rows: list[LeafRow] = []
+    for offset, entry in enumerate(entries):
+        index = next_index + offset
+        subject = entry.subject_id
+        subj = pseudonyms[subject]
+        data = leaf_bytes(
+            entry.at_us // 1000,
+            entry.app_id,
+            subj,
+            chain.get(subject, -1),
+            entry.fields,
+            entry.purpose,
+            entry.basis,
+            entry.consent_id,
+            entry.request_id,
+            nonces[offset],
+            entry.kind,
+        )
+        chain[subject] = index
+        rows.append((index, data, subj, entry.app_id, entry.at_us))
+    return Batch(rows, fresh, chain)

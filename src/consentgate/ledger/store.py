@@ -1,32 +1,34 @@
-"""The ledger in SQL: append leaves (one transaction per batch), integrate them into the
-persisted tree, sign checkpoints, and answer proofs against a published checkpoint.
+"""The ledger in SQL (``SqlLedger``, tables ``subject_keys``, ``ledger_leaves``,
+``ledger_nodes``, ``ledger_checkpoints``): append leaves (one transaction per batch),
+integrate them into the persisted tree, sign checkpoints, answer proofs against a published
+checkpoint, and the ``LedgerStore`` questions about people (``ledger.protocol``).
 
-``append`` is called by one writer (the group-commit thread): it numbers leaves densely,
-keys each subject's pseudonym (a random key per subject, created on first disclosure) and
-links each leaf to the subject's previous one. ``integrate`` extends the stored perfect
-subtrees for the leaves since the last checkpoint and signs a new checkpoint. Proofs read
-O(log n) node rows and are made only for sizes that a checkpoint published.
+``append`` is called by one writer (the group-commit thread, or an orchestration's
+transaction): it numbers leaves densely, keys each subject's pseudonym (a random key per
+subject, created on first disclosure) and links each leaf to the subject's previous one.
+``integrate`` extends the stored perfect subtrees for the leaves since the last checkpoint
+and signs a new checkpoint. Proofs read O(log n) node rows, fetched in one statement, and
+are made only for sizes that a checkpoint published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
-from consentgate.errors import LedgerDamaged
+from consentgate.errors import LedgerDamaged, ProofError
+from consentgate.ledger import reports
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from consentgate.ledger.leaves import leaf_bytes, new_nonces, new_pseudonym_keys, pseudonym
+from consentgate.ledger.leaves import Entry, encode_batch, pseudonym
 from consentgate.ledger.merkle import (
     EMPTY_ROOT,
     NodeReader,
-    ProofError,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -34,29 +36,24 @@ from consentgate.ledger.merkle import (
     subtree_hash,
 )
 from consentgate.ledger.note import NoteSigner, NoteVerifier, key_hash
-from consentgate.storage.keys import ed25519_key
+from consentgate.ledger.protocol import Disclosures, Recipient, Scope
+from consentgate.storage.database import Database, SqlStore
+from consentgate.storage.keys import ed25519_key, public_pem
 from consentgate.storage.tables import (
     ledger_checkpoints,
     ledger_leaves,
     ledger_nodes,
-    signing_keys,
     subject_keys,
 )
 
-__all__ = ["CHECKPOINT_KEY_USE", "Entry", "LedgerStore", "open_ledger", "stored_verifier"]
+__all__ = ["CHECKPOINT_KEY_USE", "Entry", "SqlLedger", "open_ledger", "stored_verifier"]
 
 CHECKPOINT_KEY_USE = "ledger-checkpoint"
 
 
-def stored_verifier(engine: Engine, *, origin: str) -> NoteVerifier | None:
+def stored_verifier(db: Database, *, origin: str) -> NoteVerifier | None:
     """The checkpoint verifier of this database's ledger key, without creating one."""
-    with engine.connect() as connection:
-        pem = connection.execute(
-            select(signing_keys.c.public_pem)
-            .where(signing_keys.c.use == CHECKPOINT_KEY_USE)
-            .order_by(signing_keys.c.created_us.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+    pem = public_pem(db, CHECKPOINT_KEY_USE)
     if pem is None:
         return None
     public = serialization.load_pem_public_key(pem.encode())
@@ -66,13 +63,16 @@ def stored_verifier(engine: Engine, *, origin: str) -> NoteVerifier | None:
     return NoteVerifier(origin, key_hash(origin, raw), public)
 
 
-def open_ledger(engine: Engine, *, origin: str) -> LedgerStore:
+def open_ledger(db: Database, *, origin: str) -> SqlLedger:
     """The ledger of this database, signing with its checkpoint key (created on first use).
     The origin is fixed once checkpoints exist: it is the key name they are signed under."""
-    _, key = ed25519_key(engine, CHECKPOINT_KEY_USE, prefix="lk_")
-    return LedgerStore(engine, NoteSigner(origin, key))
+    _, key = ed25519_key(db, CHECKPOINT_KEY_USE, prefix="lk_")
+    return SqlLedger(db, NoteSigner(origin, key))
 
 
+_KEY_OF = select(subject_keys.c.pseudonym_key, subject_keys.c.head).where(
+    subject_keys.c.subject_id == bindparam("subject_id")
+)
 _NODE = select(ledger_nodes.c.hash).where(
     ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
 )
@@ -97,24 +97,9 @@ def _driver_sql(connection: Connection, statement: str) -> str:
     return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A disclosure to be written: who (platform id, never stored in the leaf) got what."""
-
-    subject_id: str
-    app_id: str
-    fields: tuple[str, ...]
-    purpose: str
-    basis: str
-    consent_id: str
-    request_id: str
-    at_us: int
-    kind: str = "disclosure"
-
-
-class LedgerStore:
-    def __init__(self, engine: Engine, signer: NoteSigner) -> None:
-        self.engine = engine
+class SqlLedger(SqlStore):
+    def __init__(self, db: Database, signer: NoteSigner) -> None:
+        super().__init__(db)
         self.signer = signer
 
     @property
@@ -123,58 +108,36 @@ class LedgerStore:
 
     # -- writing ---------------------------------------------------------------------
 
-    def append(self, connection: Connection, entries: Sequence[Entry]) -> list[int]:
-        """Write ``entries`` as leaves on ``connection`` (inside the caller's transaction);
-        returns their indices. A batch costs a handful of statements, not one per leaf."""
+    def append(self, entries: Sequence[Entry]) -> list[int]:
+        """Write ``entries`` as leaves (inside the transaction the store is bound to, or one
+        of its own); returns their indices. A batch costs a handful of statements, not one
+        per leaf."""
         if not entries:
             return []
-        next_index = self._size(connection)
-        subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
-        keys, heads = self._known_keys(connection, subjects)
-        unkeyed = [s for s in subjects if s not in keys]
-        fresh = dict(zip(unkeyed, new_pseudonym_keys(len(unkeyed)), strict=True))
-        keys.update(fresh)
-        pseudonyms = {s: pseudonym(keys[s], s) for s in subjects}  # once per subject
-        nonces = new_nonces(len(entries))
-        rows = []
-        for offset, entry in enumerate(entries):
-            index = next_index + offset
-            subject = entry.subject_id
-            subj = pseudonyms[subject]
-            data = leaf_bytes(
-                entry.at_us // 1000,
-                entry.app_id,
-                subj,
-                heads.get(subject, -1),
-                entry.fields,
-                entry.purpose,
-                entry.basis,
-                entry.consent_id,
-                entry.request_id,
-                nonces[offset],
-                entry.kind,
-            )
-            heads[subject] = index
-            rows.append((index, data, subj, entry.app_id, entry.at_us))
-        # straight to the driver's executemany: these run for every leaf, and building
-        # SQLAlchemy parameters per row cost as much as writing them. A new subject's key
-        # row is written with its chain head already in place; known subjects move theirs.
-        connection.exec_driver_sql(_driver_sql(connection, _INSERT_LEAVES), rows)
-        if fresh:
-            created = to_micros(utc_now())
-            connection.exec_driver_sql(
-                _driver_sql(connection, _INSERT_KEYS),
-                [(s, k, heads[s], created) for s, k in fresh.items()],
-            )
-        known = [(heads[s], s) for s in subjects if s not in fresh]
-        if known:
-            connection.exec_driver_sql(_driver_sql(connection, _SET_HEADS), known)
+        with self._writing() as connection:
+            next_index = self._size(connection)
+            subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
+            keys, heads = self._known_keys(connection, subjects)
+            batch = encode_batch(entries, next_index=next_index, keys=keys, heads=heads)
+            # straight to the driver's executemany: these run for every leaf, and building
+            # SQLAlchemy parameters per row cost as much as writing them. A new subject's
+            # key row is written with its chain head already in place; known ones move it.
+            connection.exec_driver_sql(_driver_sql(connection, _INSERT_LEAVES), batch.rows)
+            if batch.fresh:
+                created = to_micros(utc_now())
+                connection.exec_driver_sql(
+                    _driver_sql(connection, _INSERT_KEYS),
+                    [(s, k, batch.heads[s], created) for s, k in batch.fresh.items()],
+                )
+            known = [(batch.heads[s], s) for s in subjects if s not in batch.fresh]
+            if known:
+                connection.exec_driver_sql(_driver_sql(connection, _SET_HEADS), known)
         return list(range(next_index, next_index + len(entries)))
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
         """Extend the tree over every appended leaf and sign a checkpoint of its size (the
         empty log publishes size 0 with the root SHA-256(""))."""
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             latest = self._latest(connection)
             old = latest.size if latest is not None else 0
             size = self._size(connection)
@@ -220,32 +183,26 @@ class LedgerStore:
             )
             return checkpoint
 
-    def shred(self, subject_id: str, *, connection: Connection | None = None) -> bool:
+    def shred(self, subject_id: str) -> bool:
         """Destroy the subject's pseudonym key: their leaves become unlinkable to them, and
-        every proof still verifies. (``ledger.erasure.shred_subject`` first appends an
-        erasure leaf and erases the rows that would link the leaves back.)"""
+        every proof still verifies. (``rights.erasure.shred_subject`` first appends an
+        erasure leaf and has the other rooms erase the rows that would link them back.)"""
         statement = subject_keys.delete().where(subject_keys.c.subject_id == subject_id)
-        if connection is not None:
+        with self._writing() as connection:
             return bool(connection.execute(statement).rowcount)
-        with self.engine.begin() as own:
-            return bool(own.execute(statement).rowcount)
 
     # -- reading ---------------------------------------------------------------------
 
     def latest_note(self) -> str | None:
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(ledger_checkpoints.c.note)
-                .order_by(ledger_checkpoints.c.size.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+        with self._reading() as connection:
+            return self._latest_note(connection)
 
     def checkpoint(self) -> Checkpoint | None:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return self._latest(connection)
 
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 select(ledger_leaves.c.idx, ledger_leaves.c.data)
                 .where(ledger_leaves.c.idx >= start, ledger_leaves.c.idx < end)
@@ -254,12 +211,12 @@ class LedgerStore:
             return [(int(i), bytes(d)) for i, d in rows]
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             self._published(connection, size)
             return self._prefetched(connection, lambda read: inclusion_proof(read, index, size))
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             self._published(connection, second)
             return self._prefetched(connection, lambda read: consistency_proof(read, first, second))
 
@@ -276,60 +233,83 @@ class LedgerStore:
             return b"\x00" * 32
 
         build(record)
-        found: dict[tuple[int, int], bytes] = {}
-        keys = sorted(needed)
-        if keys:  # one raw statement (no SQL compilation per proof); each term hits the PK
-            terms = " OR ".join(["(level = ? AND idx = ?)"] * len(keys))
-            query = f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}"  # noqa: S608
-            cursor = connection.connection.cursor()
-            try:
-                cursor.execute(
-                    _driver_sql(connection, query),
-                    [value for key in keys for value in key],
-                )
-                for level, index, digest in cursor.fetchall():
-                    found[(int(level), int(index))] = bytes(digest)
-            finally:
-                cursor.close()
+        return build(_reader(_fetch_nodes(connection, needed)))
 
-        def read(level: int, index: int) -> bytes:
-            try:
-                return found[(level, index)]
-            except KeyError:
-                raise LedgerDamaged(f"node {level}/{index} is not in the stored tree") from None
-
-        return build(read)
-
-    def subject_leaves(
-        self, subject_id: str, *, after: int | None, limit: int
-    ) -> tuple[int | None, list[tuple[int, bytes]]]:
-        """The subject's chain head and a page of their leaves (by the pseudonym index)."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(subject_keys.c.pseudonym_key, subject_keys.c.head).where(
-                    subject_keys.c.subject_id == subject_id
-                )
-            ).first()
+    def disclosures_of(
+        self, subject_id: str, *, after: int | None = None, limit: int | None = None
+    ) -> Disclosures:
+        """The subject's leaves (after index ``after``, at most ``limit``) with inclusion
+        proofs against the latest checkpoint, and their chain head — one connection, the
+        proofs' nodes in one fetch."""
+        with self._reading() as connection:
+            note = self._latest_note(connection)
+            row = connection.execute(_KEY_OF, {"subject_id": subject_id}).first()
             if row is None:
-                return None, []
+                return Disclosures((), None, note)
             mine = pseudonym(bytes(row.pseudonym_key), subject_id)
             query = (
                 select(ledger_leaves.c.idx, ledger_leaves.c.data)
                 .where(ledger_leaves.c.pseudonym == mine)
                 .order_by(ledger_leaves.c.idx)
-                .limit(limit)
             )
             if after is not None:
                 query = query.where(ledger_leaves.c.idx > after)
+            if limit is not None:
+                query = query.limit(limit)
             leaves = [(int(i), bytes(d)) for i, d in connection.execute(query)]
-        return (None if row.head is None else int(row.head)), leaves
+            size = None if note is None else open_checkpoint(note, self.verifier).size
+            covered = [i for i, _ in leaves if size is not None and i < size]
+            nodes = _fetch_nodes(connection, reports.needed_nodes(covered, size or 0))
+        items = reports.disclosures(leaves, size=size, read=_reader(nodes))
+        head = None if row.head is None else int(row.head)
+        return Disclosures(tuple(items), head, note)
+
+    def recipients_of(self, subject_id: str) -> list[Recipient]:
+        with self._reading() as connection:
+            row = connection.execute(_KEY_OF, {"subject_id": subject_id}).first()
+            if row is None:
+                return []
+            mine = pseudonym(bytes(row.pseudonym_key), subject_id)
+            data = connection.execute(
+                select(ledger_leaves.c.data)
+                .where(ledger_leaves.c.pseudonym == mine)
+                .order_by(ledger_leaves.c.idx)
+            ).scalars()
+            return reports.recipients(bytes(d) for d in data)
+
+    def scope(self, app_id: str, start_us: int, end_us: int) -> Scope:
+        """The app's leaves with ``start_us <= at < end_us``; the people are found through
+        the subject keys whose chain reaches into that range (a shredded one has none)."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                .where(
+                    ledger_leaves.c.app_id == app_id,
+                    ledger_leaves.c.at_us >= start_us,
+                    ledger_leaves.c.at_us < end_us,
+                )
+                .order_by(ledger_leaves.c.idx)
+            ).all()
+            first = rows[0].idx if rows else 0
+
+            def linker(wanted: set[str]) -> dict[str, str]:
+                candidates = connection.execute(
+                    select(subject_keys.c.subject_id, subject_keys.c.pseudonym_key).where(
+                        subject_keys.c.head >= first
+                    )
+                )
+                return reports.link(wanted, ((r[0], bytes(r[1])) for r in candidates))
+
+            return reports.scope(app_id, start_us, end_us, (bytes(r.data) for r in rows), linker)
+
+    def size(self) -> int:
+        with self._reading() as connection:
+            return self._size(connection)
 
     def subject_pseudonym(self, subject_id: str) -> str | None:
-        with self.engine.connect() as connection:
-            key = connection.execute(
-                select(subject_keys.c.pseudonym_key).where(subject_keys.c.subject_id == subject_id)
-            ).scalar_one_or_none()
-        return None if key is None else pseudonym(bytes(key), subject_id)
+        with self._reading() as connection:
+            row = connection.execute(_KEY_OF, {"subject_id": subject_id}).first()
+        return None if row is None else pseudonym(bytes(row.pseudonym_key), subject_id)
 
     # -- internals -------------------------------------------------------------------
 
@@ -340,10 +320,15 @@ class LedgerStore:
             raise ProofError(f"no published checkpoint covers size {size}")
 
     def _latest(self, connection: Connection) -> Checkpoint | None:
-        note = connection.execute(
+        note = self._latest_note(connection)
+        return None if note is None else open_checkpoint(note, self.verifier)
+
+    @staticmethod
+    def _latest_note(connection: Connection) -> str | None:
+        note: str | None = connection.execute(
             select(ledger_checkpoints.c.note).order_by(ledger_checkpoints.c.size.desc()).limit(1)
         ).scalar_one_or_none()
-        return None if note is None else open_checkpoint(note, self.verifier)
+        return note
 
     @staticmethod
     def _drop_scratch(connection: Connection, published: int) -> None:
@@ -406,3 +391,37 @@ class LedgerStore:
                 if head is not None:
                     heads[subject_id] = int(head)
         return keys, heads
+
+
+_NODES_PER_STATEMENT = 400
+
+
+def _fetch_nodes(
+    connection: Connection, keys: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of ``keys`` (level, index): raw statements of at most a few hundred
+    primary-key terms each (no SQL compilation per proof)."""
+    found: dict[tuple[int, int], bytes] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _NODES_PER_STATEMENT):
+        chunk = ordered[start : start + _NODES_PER_STATEMENT]
+        terms = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+        query = f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}"  # noqa: S608
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_driver_sql(connection, query), [v for key in chunk for v in key])
+            for level, index, digest in cursor.fetchall():
+                found[(int(level), int(index))] = bytes(digest)
+        finally:
+            cursor.close()
+    return found
+
+
+def _reader(nodes: dict[tuple[int, int], bytes]) -> NodeReader:
+    def read(level: int, index: int) -> bytes:
+        try:
+            return nodes[(level, index)]
+        except KeyError:
+            raise LedgerDamaged(f"node {level}/{index} is not in the stored tree") from None
+
+    return read

@@ -7,17 +7,30 @@ import secrets
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
 from consentgate.clock import to_micros, utc_now
+from consentgate.storage.database import Database
 from consentgate.storage.tables import signing_keys
 
-__all__ = ["ed25519_key"]
+__all__ = ["ed25519_key", "public_pem"]
 
 
-def ed25519_key(engine: Engine, use: str, *, prefix: str) -> tuple[str, Ed25519PrivateKey]:
+def public_pem(db: Database, use: str) -> str | None:
+    """The public half (PEM) of the newest key for ``use``, or None; creates nothing."""
+    with db.connect() as connection:
+        pem: str | None = connection.execute(
+            select(signing_keys.c.public_pem)
+            .where(signing_keys.c.use == use)
+            .order_by(signing_keys.c.created_us.desc(), signing_keys.c.kid)
+            .limit(1)
+        ).scalar_one_or_none()
+    return pem
+
+
+def ed25519_key(db: Database, use: str, *, prefix: str) -> tuple[str, Ed25519PrivateKey]:
     """The newest key for ``use`` as (key id, private key), created when there is none."""
-    with engine.begin() as connection:
+    with db.begin() as connection:
         row = connection.execute(
             select(signing_keys.c.kid, signing_keys.c.private_pem)
             .where(signing_keys.c.use == use)

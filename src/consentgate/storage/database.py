@@ -1,0 +1,86 @@
+"""The ``Database`` — one engine and the two ways a store uses it (a read on a pooled
+connection, a write in a transaction) — and ``SqlStore``, the base of every room's SQL
+store: each call runs on a connection of its own, or, once ``bound(connection)``, inside the
+caller's transaction. That is how ``Stores.transaction()`` makes several rooms' writes one.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection, make_url
+
+from consentgate.storage.engine import is_sqlite, make_engine, migrate, schema_revision
+
+__all__ = ["Database", "SqlStore"]
+
+
+class Database:
+    """An engine with the schema migrated (``open``) or as given (``Database(engine)``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """The database at ``url``, migrated to the current schema."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    def connect(self) -> AbstractContextManager[Connection]:
+        """A pooled connection for reads (what it reads is one snapshot on PostgreSQL)."""
+        return self.engine.connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed when the block ends without error."""
+        return self.engine.begin()
+
+    def schema_revision(self) -> str | None:
+        return schema_revision(self.engine)
+
+    def display_url(self) -> str:
+        """The URL with any password hidden (for messages and ``consentgate init``)."""
+        return make_url(str(self.engine.url)).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class SqlStore:
+    """A room's SQL store: unbound, each call opens its own connection (a read) or
+    transaction (a write); ``bound(connection)`` is the same store working inside the
+    caller's transaction, committed or rolled back with it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._connection: Connection | None = None
+
+    def bound(self, connection: Connection) -> Self:
+        twin = copy.copy(self)
+        twin._connection = connection
+        return twin
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            yield self._connection
+            return
+        with self.db.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        if self._connection is not None:
+            yield self._connection
+            return
+        with self.db.begin() as connection:
+            yield connection
