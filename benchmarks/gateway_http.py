@@ -136,6 +136,7 @@ def prepare(database_url: str, subjects: int, consenting: int) -> tuple[str, str
     """Platform, one approved app, ``consenting`` subjects who consented; returns the app id,
     an access token's client credentials and the app-scoped ids."""
     from consentgate.apps import approve_app, register_app
+    from consentgate.authz import Actor
     from consentgate.consent import grant_consent
     from consentgate.errors import GrantRefused
     from consentgate.gateway.scoped_ids import IdSealer
@@ -146,8 +147,9 @@ def prepare(database_url: str, subjects: int, consenting: int) -> tuple[str, str
 
     runtime = open_runtime(Settings(database_url=database_url))
     generate_platform(runtime.engine, subjects=subjects, seed=7, catalog=runtime.catalog)
+    bench = Actor.system("benchmark")
     registered = register_app(
-        runtime.engine,
+        runtime.stores.apps,
         runtime.catalog,
         {
             "name": "benchmark app",
@@ -157,10 +159,11 @@ def prepare(database_url: str, subjects: int, consenting: int) -> tuple[str, str
             "retention_days": 30,
             "privacy_policy_url": "https://bench.example/privacy",
         },
+        actor=bench,
     )
     app_id = registered.app.id
-    approve_app(runtime.engine, runtime.catalog, app_id)
-    sealer = IdSealer(server_secret(runtime.engine, "scoped-ids", size=64))
+    approve_app(runtime.stores.apps, runtime.catalog, app_id, actor=bench)
+    sealer = IdSealer(server_secret(runtime.db, "scoped-ids", size=64))
     ids: list[str] = []
     platform_ids: list[str] = []
     for subject in range(1, subjects + 1):
@@ -168,7 +171,8 @@ def prepare(database_url: str, subjects: int, consenting: int) -> tuple[str, str
             break
         try:
             grant_consent(
-                runtime.engine,
+                runtime.stores.consents,
+                apps=runtime.stores.apps,
                 catalog=runtime.catalog,
                 source=runtime.source,
                 signer=runtime.signer,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from consentgate.api import Services, create_app
 from consentgate.api.tokens import mint_subject_token
 from consentgate.apps import approve_app, register_app
+from consentgate.authz import Actor
 from consentgate.catalog import Catalog, default_catalog
 from consentgate.consent import ReceiptSigner
 from consentgate.operators import Role, create_operator_key
@@ -31,6 +32,7 @@ from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources.synthetic import PlatformSource, generate_platform, platform_stats
 from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
+from consentgate.stores import Stores, open_stores
 
 POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -122,6 +124,12 @@ def engine(database_url: str, catalog: Catalog) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
+def stores(engine: Engine) -> Stores:
+    """Every store on the session's database (SQLite and PostgreSQL)."""
+    return open_stores(Database(engine))
+
+
+@pytest.fixture(scope="session")
 def source(engine: Engine, catalog: Catalog) -> PlatformSource:
     return PlatformSource(engine, catalog=catalog)
 
@@ -176,11 +184,15 @@ REGISTRATION: dict[str, Any] = {
 }
 
 
+# the operator the library tests act as (recorded with each app event)
+OPERATOR = Actor.operator("op_tests", Role.ADMIN)
+
+
 @pytest.fixture
-def approved_app_id(engine: Engine, catalog: Catalog) -> str:
+def approved_app_id(stores: Stores, catalog: Catalog) -> str:
     """A freshly registered app, approved for all it requested."""
-    registered = register_app(engine, catalog, REGISTRATION, now=NOW)
-    approve_app(engine, catalog, registered.app.id, now=NOW)
+    registered = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR)
+    approve_app(stores.apps, catalog, registered.app.id, now=NOW, actor=OPERATOR)
     return registered.app.id
 
 
@@ -227,7 +239,7 @@ def start_server(
         generate_platform(
             runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
         )
-    admin = create_operator_key(runtime.engine, role=Role.ADMIN, label="tests")
+    admin = create_operator_key(runtime.stores.operators, role=Role.ADMIN, label="tests")
     app = create_app(runtime, subject_secret=SUBJECT_SECRET)
     try:
         with serve_in_background(app) as base_url:

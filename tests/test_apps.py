@@ -27,14 +27,15 @@ from consentgate.errors import (
 )
 from consentgate.policy import AppStatus, Reason
 from consentgate.storage.tables import apps
+from consentgate.stores import Stores
 
-from .conftest import NOW, REGISTRATION
+from .conftest import NOW, OPERATOR, REGISTRATION
 
 
 def test_registration_stores_the_secret_only_as_an_argon2_hash(
-    engine: Engine, catalog: Catalog
+    engine: Engine, stores: Stores, catalog: Catalog
 ) -> None:
-    registered = register_app(engine, catalog, REGISTRATION, now=NOW)
+    registered = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR)
     app = registered.app
     assert app.status is AppStatus.PENDING
     assert app.fields_approved == ()
@@ -45,54 +46,59 @@ def test_registration_stores_the_secret_only_as_an_argon2_hash(
     assert registered.client_secret not in str(dict(row))
     assert row["client_secret_hash"].startswith("$argon2")
     assert "client_secret_hash" not in app.as_dict()
-    assert authenticate_client(engine, app.client_id, registered.client_secret) == get_app(
-        engine, app.id
+    assert authenticate_client(stores.apps, app.client_id, registered.client_secret) == get_app(
+        stores.apps, app.id
     )
-    assert authenticate_client(engine, app.client_id, "cgs_wrong") is None
-    assert authenticate_client(engine, "cg_unknown", registered.client_secret) is None
+    assert authenticate_client(stores.apps, app.client_id, "cgs_wrong") is None
+    assert authenticate_client(stores.apps, "cg_unknown", registered.client_secret) is None
 
 
-def test_approve_a_subset_then_suspend_and_reinstate(engine: Engine, catalog: Catalog) -> None:
-    app_id = register_app(engine, catalog, REGISTRATION, now=NOW).app.id
-    approved = approve_app(engine, catalog, app_id, fields=["name", "birthday"], now=NOW)
+def test_approve_a_subset_then_suspend_and_reinstate(stores: Stores, catalog: Catalog) -> None:
+    app_id = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR).app.id
+    approved = approve_app(
+        stores.apps, catalog, app_id, fields=["name", "birthday"], now=NOW, actor=OPERATOR
+    )
     assert approved.status is AppStatus.APPROVED
     assert approved.fields_approved == ("name", "birthday")
     assert approved.view(catalog).approved_mask == catalog.mask(["name", "birthday"])
-    suspended = suspend_app(engine, app_id, reason="harvest pattern", now=NOW)
+    suspended = suspend_app(stores.apps, app_id, reason="harvest pattern", now=NOW, actor=OPERATOR)
     assert suspended.status is AppStatus.SUSPENDED
     assert suspended.status_reason == "harvest pattern"
-    reinstated = reinstate_app(engine, app_id, reason="reviewed", now=NOW)
+    reinstated = reinstate_app(stores.apps, app_id, reason="reviewed", now=NOW, actor=OPERATOR)
     assert reinstated.status is AppStatus.APPROVED
     assert reinstated.status_reason is None
-    events = [e["event"] for e in app_events_of(engine, app_id)]
-    assert events == ["registered", "approved", "suspended", "reinstated"]
+    events = app_events_of(stores.apps, app_id)
+    assert [e.event for e in events] == ["registered", "approved", "suspended", "reinstated"]
+    assert {e.actor for e in events} == {OPERATOR.ref}  # who took each step is recorded
 
 
-def test_approve_all_requested_fields_by_default(engine: Engine, catalog: Catalog) -> None:
-    app_id = register_app(engine, catalog, REGISTRATION, now=NOW).app.id
-    assert set(approve_app(engine, catalog, app_id).fields_approved) == set(REGISTRATION["fields"])
+def test_approve_all_requested_fields_by_default(stores: Stores, catalog: Catalog) -> None:
+    app_id = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR).app.id
+    assert set(approve_app(stores.apps, catalog, app_id, actor=OPERATOR).fields_approved) == set(
+        REGISTRATION["fields"]
+    )
 
 
-def test_invalid_transitions_are_refused(engine: Engine, catalog: Catalog) -> None:
-    app_id = register_app(engine, catalog, REGISTRATION, now=NOW).app.id
+def test_invalid_transitions_are_refused(stores: Stores, catalog: Catalog) -> None:
+    app_id = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR).app.id
     with pytest.raises(InvalidTransition, match="pending"):
-        suspend_app(engine, app_id, reason="x")
+        suspend_app(stores.apps, app_id, reason="x", actor=OPERATOR)
     with pytest.raises(InvalidTransition):
-        reinstate_app(engine, app_id)
-    reject_app(engine, app_id, reason="no business verification")
+        reinstate_app(stores.apps, app_id, actor=OPERATOR)
+    reject_app(stores.apps, app_id, reason="no business verification", actor=OPERATOR)
     with pytest.raises(InvalidTransition, match="rejected"):
-        approve_app(engine, catalog, app_id)
-    assert get_app(engine, app_id).status is AppStatus.REJECTED
+        approve_app(stores.apps, catalog, app_id, actor=OPERATOR)
+    assert get_app(stores.apps, app_id).status is AppStatus.REJECTED
 
 
-def test_review_refuses_fields_that_were_not_requested(engine: Engine, catalog: Catalog) -> None:
-    app_id = register_app(engine, catalog, REGISTRATION, now=NOW).app.id
+def test_review_refuses_fields_that_were_not_requested(stores: Stores, catalog: Catalog) -> None:
+    app_id = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR).app.id
     with pytest.raises(InvalidInput, match="not requested"):
-        approve_app(engine, catalog, app_id, fields=["email"])
+        approve_app(stores.apps, catalog, app_id, fields=["email"], actor=OPERATOR)
     with pytest.raises(UnknownField):
-        approve_app(engine, catalog, app_id, fields=["shoe_size"])
+        approve_app(stores.apps, catalog, app_id, fields=["shoe_size"], actor=OPERATOR)
     with pytest.raises(InvalidInput, match="at least one"):
-        approve_app(engine, catalog, app_id, fields=[])
+        approve_app(stores.apps, catalog, app_id, fields=[], actor=OPERATOR)
 
 
 @pytest.mark.parametrize(
@@ -110,34 +116,36 @@ def test_review_refuses_fields_that_were_not_requested(engine: Engine, catalog: 
     ],
 )
 def test_bad_registrations_are_refused_with_a_reason(
-    engine: Engine, catalog: Catalog, change: dict[str, object], error: type[Exception]
+    stores: Stores, catalog: Catalog, change: dict[str, object], error: type[Exception]
 ) -> None:
     with pytest.raises(error) as caught:
-        register_app(engine, catalog, REGISTRATION | change)
+        register_app(stores.apps, catalog, REGISTRATION | change, actor=OPERATOR)
     if isinstance(caught.value, GrantRefused):
         assert caught.value.reason is Reason.FIELD_FORBIDDEN
 
 
-def test_unknown_app_is_a_clear_not_found(engine: Engine, catalog: Catalog) -> None:
+def test_unknown_app_is_a_clear_not_found(stores: Stores, catalog: Catalog) -> None:
     with pytest.raises(AppNotFound, match="app_nope"):
-        get_app(engine, "app_nope")
+        get_app(stores.apps, "app_nope")
     with pytest.raises(AppNotFound):
-        suspend_app(engine, "app_nope", reason="x")
+        suspend_app(stores.apps, "app_nope", reason="x", actor=OPERATOR)
     with pytest.raises(AppNotFound):
-        approve_app(engine, catalog, "app_nope")
+        approve_app(stores.apps, catalog, "app_nope", actor=OPERATOR)
 
 
-def test_list_apps_pages_by_id(engine: Engine, catalog: Catalog) -> None:
-    created = {register_app(engine, catalog, REGISTRATION).app.id for _ in range(3)}
+def test_list_apps_pages_by_id(stores: Stores, catalog: Catalog) -> None:
+    created = {
+        register_app(stores.apps, catalog, REGISTRATION, actor=OPERATOR).app.id for _ in range(3)
+    }
     seen: list[str] = []
     after = None
     while True:
-        page = list_apps(engine, after=after, limit=2)
+        page = list_apps(stores.apps, after=after, limit=2)
         if not page:
             break
         seen.extend(a.id for a in page)
         after = page[-1].id
     assert seen == sorted(seen)
     assert created <= set(seen)
-    pending = list_apps(engine, status=AppStatus.PENDING, limit=1000)
+    pending = list_apps(stores.apps, status=AppStatus.PENDING, limit=1000)
     assert all(a.status is AppStatus.PENDING for a in pending)

@@ -34,8 +34,9 @@ from consentgate.gateway import evaluate_access
 from consentgate.policy import Reason
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.tables import consent_events
+from consentgate.stores import Stores
 
-from .conftest import NOW
+from .conftest import NOW, OPERATOR
 
 PARENT = {
     "guardian_name": "A Parent",
@@ -45,9 +46,10 @@ PARENT = {
 }
 
 
-def _grant(engine, catalog, source, signer, subject, request, now=NOW, ttl=90):  # type: ignore[no-untyped-def]
+def _grant(stores, catalog, source, signer, subject, request, now=NOW, ttl=90):  # type: ignore[no-untyped-def]
     return grant_consent(
-        engine,
+        stores.consents,
+        apps=stores.apps,
         catalog=catalog,
         source=source,
         signer=signer,
@@ -59,7 +61,7 @@ def _grant(engine, catalog, source, signer, subject, request, now=NOW, ttl=90): 
 
 
 def test_grant_yields_a_signed_kantara_receipt(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -73,7 +75,7 @@ def test_grant_yields_a_signed_kantara_receipt(
         "explicit": True,
         "notice_version": "2026-11",
     }
-    consent = _grant(engine, catalog, source, signer, adult_id, request)
+    consent = _grant(stores, catalog, source, signer, adult_id, request)
     assert consent.expires_at == NOW + timedelta(days=90)
     claims = signer.verify(consent.receipt)
     for key in (
@@ -119,7 +121,7 @@ def test_grant_yields_a_signed_kantara_receipt(
     ],
 )
 def test_grants_that_could_never_be_valid_are_refused(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -130,14 +132,14 @@ def test_grants_that_could_never_be_valid_are_refused(
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "academic_research", "fields": ["name"]}
     with pytest.raises(GrantRefused) as caught:
-        _grant(engine, catalog, source, signer, adult_id, request | request_change)
+        _grant(stores, catalog, source, signer, adult_id, request | request_change)
     assert caught.value.reason is reason
     assert caught.value.http_status == 403
-    assert list_consents(engine, subject_id=adult_id, app_id=approved_app_id) == []
+    assert list_consents(stores.consents, subject_id=adult_id, app_id=approved_app_id) == []
 
 
 def test_minors_need_parental_consent(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -146,10 +148,10 @@ def test_minors_need_parental_consent(
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
     with pytest.raises(GrantRefused) as caught:
-        _grant(engine, catalog, source, signer, minor_id, request)
+        _grant(stores, catalog, source, signer, minor_id, request)
     assert caught.value.reason is Reason.PARENTAL_CONSENT_REQUIRED
     consent = _grant(
-        engine, catalog, source, signer, minor_id, request | {"parental_consent": PARENT}
+        stores, catalog, source, signer, minor_id, request | {"parental_consent": PARENT}
     )
     assert consent.parental_consent is not None
     assert consent.parental_consent["method"] == "credit-card check"
@@ -157,7 +159,7 @@ def test_minors_need_parental_consent(
 
 
 def test_grants_to_unknown_or_suspended_apps_and_unknown_subjects(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -166,25 +168,25 @@ def test_grants_to_unknown_or_suspended_apps_and_unknown_subjects(
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
     with pytest.raises(AppNotFound):
-        _grant(engine, catalog, source, signer, adult_id, request | {"app_id": "app_nope"})
+        _grant(stores, catalog, source, signer, adult_id, request | {"app_id": "app_nope"})
     with pytest.raises(SubjectNotFound):
-        _grant(engine, catalog, source, signer, "no-such-subject", request)
+        _grant(stores, catalog, source, signer, "no-such-subject", request)
     with pytest.raises(UnknownField):
-        _grant(engine, catalog, source, signer, adult_id, request | {"fields": ["shoe_size"]})
+        _grant(stores, catalog, source, signer, adult_id, request | {"fields": ["shoe_size"]})
     with pytest.raises(UnknownPurpose):
-        _grant(engine, catalog, source, signer, adult_id, request | {"purpose": "x"})
+        _grant(stores, catalog, source, signer, adult_id, request | {"purpose": "x"})
     with pytest.raises(InvalidInput):
-        _grant(engine, catalog, source, signer, adult_id, request | {"fields": []})
+        _grant(stores, catalog, source, signer, adult_id, request | {"fields": []})
     with pytest.raises(InvalidInput):
-        _grant(engine, catalog, source, signer, adult_id, request | {"surprise": True})
-    suspend_app(engine, approved_app_id, reason="investigation")
+        _grant(stores, catalog, source, signer, adult_id, request | {"surprise": True})
+    suspend_app(stores.apps, approved_app_id, reason="investigation", actor=OPERATOR)
     with pytest.raises(GrantRefused) as caught:
-        _grant(engine, catalog, source, signer, adult_id, request)
+        _grant(stores, catalog, source, signer, adult_id, request)
     assert caught.value.reason is Reason.APP_SUSPENDED
 
 
 def test_withdraw_takes_effect_at_once_and_is_as_easy_as_granting(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -192,7 +194,7 @@ def test_withdraw_takes_effect_at_once_and_is_as_easy_as_granting(
     approved_app_id: str,
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
-    consent = _grant(engine, catalog, source, signer, adult_id, request)
+    consent = _grant(stores, catalog, source, signer, adult_id, request)
     read = {
         "catalog": catalog,
         "source": source,
@@ -201,20 +203,25 @@ def test_withdraw_takes_effect_at_once_and_is_as_easy_as_granting(
         "purpose": "analytics",
         "fields": ["name"],
     }
-    assert evaluate_access(engine, **read, now=NOW + timedelta(hours=1)).allowed == ("name",)
+    assert evaluate_access(stores, **read, now=NOW + timedelta(hours=1)).allowed == ("name",)
     withdrawn_at = NOW + timedelta(hours=2)
-    withdraw_consent(engine, subject_id=adult_id, consent_id=consent.id, now=withdrawn_at)
-    assert evaluate_access(engine, **read, now=withdrawn_at).reason is Reason.NO_CONSENT
+    withdraw_consent(stores.consents, subject_id=adult_id, consent_id=consent.id, now=withdrawn_at)
+    assert evaluate_access(stores, **read, now=withdrawn_at).reason is Reason.NO_CONSENT
     with pytest.raises(InvalidTransition):
-        withdraw_consent(engine, subject_id=adult_id, consent_id=consent.id)
+        withdraw_consent(stores.consents, subject_id=adult_id, consent_id=consent.id)
     with pytest.raises(InvalidTransition, match="grant a new consent"):
         renew_consent(
-            engine, catalog=catalog, source=source, subject_id=adult_id, consent_id=consent.id
+            stores.consents,
+            apps=stores.apps,
+            catalog=catalog,
+            source=source,
+            subject_id=adult_id,
+            consent_id=consent.id,
         )
 
 
 def test_someone_elses_consent_cannot_be_withdrawn_or_renewed(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -222,17 +229,24 @@ def test_someone_elses_consent_cannot_be_withdrawn_or_renewed(
     approved_app_id: str,
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
-    consent = _grant(engine, catalog, source, signer, adult_id, request)
+    consent = _grant(stores, catalog, source, signer, adult_id, request)
     with pytest.raises(ConsentNotFound):
-        withdraw_consent(engine, subject_id="2", consent_id=consent.id)
+        withdraw_consent(stores.consents, subject_id="2", consent_id=consent.id)
     with pytest.raises(ConsentNotFound):
-        renew_consent(engine, catalog=catalog, source=source, subject_id="2", consent_id=consent.id)
+        renew_consent(
+            stores.consents,
+            apps=stores.apps,
+            catalog=catalog,
+            source=source,
+            subject_id="2",
+            consent_id=consent.id,
+        )
     with pytest.raises(ConsentNotFound):
-        withdraw_consent(engine, subject_id=adult_id, consent_id="cns_unknown")
+        withdraw_consent(stores.consents, subject_id=adult_id, consent_id="cns_unknown")
 
 
 def test_expiry_after_the_ttl_and_renewal_restarts_it(
-    engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -240,7 +254,7 @@ def test_expiry_after_the_ttl_and_renewal_restarts_it(
     approved_app_id: str,
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["birthday"]}
-    consent = _grant(engine, catalog, source, signer, adult_id, request, ttl=30)
+    consent = _grant(stores, catalog, source, signer, adult_id, request, ttl=30)
     read = {
         "catalog": catalog,
         "source": source,
@@ -249,12 +263,13 @@ def test_expiry_after_the_ttl_and_renewal_restarts_it(
         "purpose": "analytics",
         "fields": ["birthday"],
     }
-    assert evaluate_access(engine, **read, now=NOW + timedelta(days=30)).reason is (
+    assert evaluate_access(stores, **read, now=NOW + timedelta(days=30)).reason is (
         Reason.CONSENT_EXPIRED
     )
     renewed_at = NOW + timedelta(days=40)
     renewed = renew_consent(
-        engine,
+        stores.consents,
+        apps=stores.apps,
         catalog=catalog,
         source=source,
         subject_id=adult_id,
@@ -264,13 +279,14 @@ def test_expiry_after_the_ttl_and_renewal_restarts_it(
     )
     assert renewed.renewed_at == renewed_at
     assert renewed.expires_at == renewed_at + timedelta(days=30)
-    assert evaluate_access(engine, **read, now=renewed_at).allowed == ("birthday",)
-    events = [(e.event, e.at) for e in consent_history(engine, consent_id=consent.id)]
+    assert evaluate_access(stores, **read, now=renewed_at).allowed == ("birthday",)
+    events = [(e.event, e.at) for e in consent_history(stores.consents, consent_id=consent.id)]
     assert events == [("granted", NOW), ("renewed", renewed_at)]
 
 
 def test_history_is_append_only_and_lists_filter(
     engine: Engine,
+    stores: Stores,
     catalog: Catalog,
     source: PlatformSource,
     signer: ReceiptSigner,
@@ -278,12 +294,12 @@ def test_history_is_append_only_and_lists_filter(
     approved_app_id: str,
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
-    first = _grant(engine, catalog, source, signer, adult_id, request)
-    second = _grant(engine, catalog, source, signer, adult_id, request)
-    withdraw_consent(engine, subject_id=adult_id, consent_id=first.id, now=NOW)
-    listed = list_consents(engine, subject_id=adult_id, app_id=approved_app_id)
+    first = _grant(stores, catalog, source, signer, adult_id, request)
+    second = _grant(stores, catalog, source, signer, adult_id, request)
+    withdraw_consent(stores.consents, subject_id=adult_id, consent_id=first.id, now=NOW)
+    listed = list_consents(stores.consents, subject_id=adult_id, app_id=approved_app_id)
     assert {c.id for c in listed} == {first.id, second.id}
-    assert [e.event for e in consent_history(engine, consent_id=first.id)] == [
+    assert [e.event for e in consent_history(stores.consents, consent_id=first.id)] == [
         "granted",
         "withdrawn",
     ]

@@ -240,7 +240,7 @@ def test_oversized_bodies_get_a_413_envelope(http: httpx.Client, live_server: Li
 def test_operator_roles(http: httpx.Client, live_server: LiveServer, live_app: LiveApp) -> None:
     from consentgate.operators import Role, create_operator_key
 
-    auditor = create_operator_key(live_server.runtime.engine, role=Role.AUDITOR)
+    auditor = create_operator_key(live_server.runtime.stores.operators, role=Role.AUDITOR)
     headers = {"Authorization": f"Bearer {auditor}"}
     assert http.get(f"/v1/apps/{live_app.id}", headers=headers).status_code == 200
     listed = http.get("/v1/apps?limit=1", headers=headers)

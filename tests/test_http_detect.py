@@ -181,7 +181,7 @@ def test_incidents_are_for_operators_and_subject_lists_for_the_dpo(
     for guess in forged(20):
         read(http, live_app, guess, "name")
     [incident] = incidents_of(http, live_server, live_app)
-    auditor_key = create_operator_key(live_server.runtime.engine, role=Role.AUDITOR)
+    auditor_key = create_operator_key(live_server.runtime.stores.operators, role=Role.AUDITOR)
     auditor = {"Authorization": f"Bearer {auditor_key}"}
     assert http.get("/v1/incidents", headers=auditor).status_code == 200
     assert http.get(f"/v1/incidents/{incident['id']}", headers=auditor).status_code == 200
@@ -253,7 +253,7 @@ def test_with_detection_off_nothing_is_suspended(tmp_path: Path) -> None:
         start_server(tmp_path, detect=False) as server,
         httpx.Client(base_url=server.base_url, timeout=30) as http,
     ):
-        assert server.services.monitor is None
+        assert server.services.watch is None
         app = make_live_app(http, server)
         codes = {read(http, app, guess, "name").json()["error"]["code"] for guess in forged(40)}
         assert codes == {"NO_CONSENT"}

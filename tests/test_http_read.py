@@ -117,7 +117,8 @@ def test_expiry_applies_at_once(
     subject = adults(live_server)[2]
     runtime = live_server.runtime
     grant_consent(
-        runtime.engine,
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
         catalog=runtime.catalog,
         source=runtime.source,
         signer=runtime.signer,

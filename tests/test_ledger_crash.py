@@ -30,7 +30,7 @@ from consentgate.sources.synthetic import generate_platform
 from consentgate.storage import Database, make_engine
 from consentgate.storage.secrets import server_secret
 
-from .conftest import REGISTRATION
+from .conftest import OPERATOR, REGISTRATION
 
 ENV = {
     "CONSENTGATE_ADMIN_KEY": "cgop_crash-test-admin-key-0123456789",
@@ -41,14 +41,15 @@ ENV = {
 def _prepare(url: str) -> tuple[str, str, list[str]]:
     runtime = open_runtime(Settings(database_url=url))
     generate_platform(runtime.engine, subjects=300, seed=2, catalog=runtime.catalog)
-    registered = register_app(runtime.engine, runtime.catalog, REGISTRATION)
-    approve_app(runtime.engine, runtime.catalog, registered.app.id)
+    registered = register_app(runtime.stores.apps, runtime.catalog, REGISTRATION, actor=OPERATOR)
+    approve_app(runtime.stores.apps, runtime.catalog, registered.app.id, actor=OPERATOR)
     sealer = IdSealer(server_secret(runtime.db, "scoped-ids", size=64))
     scoped = []
     for subject in range(1, 300):
         try:
             grant_consent(
-                runtime.engine,
+                runtime.stores.consents,
+                apps=runtime.stores.apps,
                 catalog=runtime.catalog,
                 source=runtime.source,
                 signer=runtime.signer,

@@ -11,6 +11,7 @@ from consentgate.consent.receipts import ReceiptSigner
 from consentgate.settings import ConsentPolicy, Settings, load_settings
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.database import Database
+from consentgate.stores import Stores, open_stores
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -23,6 +24,7 @@ class Runtime:
     source: PlatformSource
     signer: ReceiptSigner
     consent_policy: ConsentPolicy
+    stores: Stores
 
     @property
     def engine(self) -> Engine:
@@ -46,4 +48,5 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         source=PlatformSource(db.engine, catalog=catalog),
         signer=ReceiptSigner.load_or_create(db),
         consent_policy=settings.consent_policy(),
+        stores=open_stores(db, ledger_origin=settings.ledger_origin),
     )

@@ -7,27 +7,20 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import select
 
 from consentgate.api.services import Services, services_of
 from consentgate.api.tokens import bearer
-from consentgate.errors import (
-    AccessDenied,
-    Forbidden,
-    InvalidInput,
-    InvalidToken,
-    NotFound,
-)
-from consentgate.operators import Operator, Role, find_operator
+from consentgate.authz import Action, Actor, require
+from consentgate.errors import AccessDenied, InvalidInput, InvalidToken, NotFound
+from consentgate.operators import find_operator
 from consentgate.policy import AppStatus, Reason
-from consentgate.storage.tables import apps
 
 __all__ = [
     "CurrentApp",
     "CurrentSubject",
     "ServicesDep",
     "TokenApp",
-    "operator_with",
+    "operator_may",
     "require_live_app",
     "strict_query",
 ]
@@ -50,10 +43,7 @@ async def _token_app(services: ServicesDep, authorization: AuthorizationHeader =
 def require_live_app(services: Services, app_id: str) -> None:
     """Refuse an app that is not approved now (I4: a token of an app suspended since it
     was issued is refused on every call)."""
-    with services.runtime.engine.connect() as connection:
-        status = connection.execute(
-            select(apps.c.status).where(apps.c.id == app_id)
-        ).scalar_one_or_none()
+    status = services.runtime.stores.apps.status(app_id)
     if status is None:
         raise InvalidToken("the token's app no longer exists")
     if status == AppStatus.SUSPENDED:
@@ -82,17 +72,17 @@ TokenApp = Annotated[str, Depends(_token_app)]
 CurrentSubject = Annotated[str, Depends(_current_subject)]
 
 
-def operator_with(*roles: Role) -> Callable[..., Operator]:
-    """A dependency admitting operators whose role is ``admin`` or one of ``roles``."""
+def operator_may(action: Action) -> Callable[..., Actor]:
+    """A dependency admitting an operator whose role may take ``action`` (``authz``);
+    it gives the acting operator, for the library call to record."""
 
-    def dependency(services: ServicesDep, authorization: AuthorizationHeader = None) -> Operator:
+    def dependency(services: ServicesDep, authorization: AuthorizationHeader = None) -> Actor:
         token = bearer(authorization)
-        operator = find_operator(services.runtime.engine, token)
+        operator = find_operator(services.runtime.stores.operators, token)
         if operator is None:
             raise InvalidToken("not a valid operator key")
-        if operator.role is not Role.ADMIN and operator.role not in roles:
-            raise Forbidden(f"the {operator.role.value} role may not do this")
-        return operator
+        require(action=action, actor=operator.actor)
+        return operator.actor
 
     return dependency
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from consentgate.api.deps import ServicesDep, operator_with, strict_query
+from consentgate import breach
+from consentgate.api.deps import ServicesDep, operator_may, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.apps import (
     AppRegistration,
@@ -15,16 +16,19 @@ from consentgate.apps import (
     get_app,
     list_apps,
     register_app,
-    reinstate_app,
     reject_app,
     suspend_app,
 )
-from consentgate.operators import Operator, Role
+from consentgate.authz import Action, Actor
 
 router = APIRouter(prefix="/v1/apps", tags=["apps"])
 
-Reviewer = Annotated[Operator, Depends(operator_with(Role.DPO))]
-Reader = Annotated[Operator, Depends(operator_with(Role.DPO, Role.AUDITOR))]
+Reader = Annotated[Actor, Depends(operator_may(Action.APPS_READ))]
+Registrar = Annotated[Actor, Depends(operator_may(Action.APPS_REGISTER))]
+Approver = Annotated[Actor, Depends(operator_may(Action.APPS_APPROVE))]
+Rejecter = Annotated[Actor, Depends(operator_may(Action.APPS_REJECT))]
+Suspender = Annotated[Actor, Depends(operator_may(Action.APPS_SUSPEND))]
+Reinstater = Annotated[Actor, Depends(operator_may(Action.APPS_REINSTATE))]
 
 
 class ApproveBody(BaseModel):
@@ -43,9 +47,9 @@ class OptionalReasonBody(BaseModel):
 
 
 @router.post("", status_code=201, summary="Register an app for review")
-def register(body: AppRegistration, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
+def register(body: AppRegistration, services: ServicesDep, actor: Registrar) -> dict[str, Any]:
     runtime = services.runtime
-    registered = register_app(runtime.engine, runtime.catalog, body)
+    registered = register_app(runtime.stores.apps, runtime.catalog, body, actor=actor)
     return registered.app.as_dict() | {"client_secret": registered.client_secret}
 
 
@@ -57,38 +61,44 @@ def list_(
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     after = cursor_position(services.sealer, "apps", cursor)
-    found = list_apps(services.runtime.engine, after=after, limit=limit + 1)
+    found = list_apps(services.runtime.stores.apps, after=after, limit=limit + 1)
     shown, next_cursor = page(services.sealer, "apps", found, limit, lambda a: a.id)
     return {"data": [a.as_dict() for a in shown], "paging": {"next": next_cursor}}
 
 
 @router.get("/{app_id}", summary="One app")
 def show(app_id: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
-    return get_app(services.runtime.engine, app_id).as_dict()
+    return get_app(services.runtime.stores.apps, app_id).as_dict()
 
 
 @router.post("/{app_id}/approve", summary="Approve all requested fields, or a subset")
 def approve(
-    app_id: str, services: ServicesDep, _: Reviewer, body: ApproveBody | None = None
+    app_id: str, services: ServicesDep, actor: Approver, body: ApproveBody | None = None
 ) -> dict[str, Any]:
     runtime = services.runtime
     fields = body.fields if body is not None else None
-    return approve_app(runtime.engine, runtime.catalog, app_id, fields=fields).as_dict()
+    approved = approve_app(runtime.stores.apps, runtime.catalog, app_id, fields=fields, actor=actor)
+    return approved.as_dict()
 
 
 @router.post("/{app_id}/reject", summary="Reject a pending app")
-def reject(app_id: str, body: ReasonBody, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
-    return reject_app(services.runtime.engine, app_id, reason=body.reason).as_dict()
+def reject(app_id: str, body: ReasonBody, services: ServicesDep, actor: Rejecter) -> dict[str, Any]:
+    apps = services.runtime.stores.apps
+    return reject_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
 @router.post("/{app_id}/suspend", summary="Suspend an app: its next request is refused")
-def suspend(app_id: str, body: ReasonBody, services: ServicesDep, _: Reviewer) -> dict[str, Any]:
-    return suspend_app(services.runtime.engine, app_id, reason=body.reason).as_dict()
+def suspend(
+    app_id: str, body: ReasonBody, services: ServicesDep, actor: Suspender
+) -> dict[str, Any]:
+    apps = services.runtime.stores.apps
+    return suspend_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
 @router.post("/{app_id}/reinstate", summary="Reinstate a suspended app")
 def reinstate(
-    app_id: str, services: ServicesDep, _: Reviewer, body: OptionalReasonBody | None = None
+    app_id: str, services: ServicesDep, actor: Reinstater, body: OptionalReasonBody | None = None
 ) -> dict[str, Any]:
+    """Reinstate the app and close its open incidents (one transaction)."""
     reason = body.reason if body is not None else None
-    return reinstate_app(services.runtime.engine, app_id, reason=reason).as_dict()
+    return breach.reinstate(services.runtime.stores, app_id, actor=actor, reason=reason).as_dict()

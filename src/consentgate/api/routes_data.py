@@ -8,16 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
 
 from consentgate.api.deps import CurrentApp, ServicesDep, TokenApp, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import to_micros, utc_now
-from consentgate.detect.signals import ReadEvent
+from consentgate.consent import LiveSubject
+from consentgate.detect import ReadEvent
 from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
 from consentgate.gateway.read import PreparedRead
-from consentgate.storage import is_sqlite
-from consentgate.storage.tables import consents
 
 router = APIRouter(tags=["data (apps)"])
 
@@ -51,7 +49,7 @@ async def _single_read(services: ServicesDep, read: Callable[[], PreparedRead]) 
     that moment, usually a group commit or an integration of a few milliseconds.
     On PostgreSQL each query is a network round trip, so it goes to a worker thread, as the
     friends read does everywhere (one read there can run many queries)."""
-    if is_sqlite(services.runtime.engine):
+    if services.runtime.db.is_sqlite:
         return read()
     return await run_in_threadpool(read)
 
@@ -69,7 +67,7 @@ async def _checked(
         services.runtime.catalog.require_purpose(purpose)
         return _fields(services, fields)
     except (UnknownField, UnknownPurpose):
-        if services.monitor is not None:
+        if services.watch is not None:
             catalog = services.runtime.catalog
             event = ReadEvent(
                 app_id=app_id,
@@ -79,7 +77,7 @@ async def _checked(
                 unknown_fields=tuple(f for f in fields.split(",")[:64] if f not in catalog.fields),
                 unknown_purpose=purpose not in catalog.purposes,
             )
-            await run_in_threadpool(services.monitor.observe, event)
+            await run_in_threadpool(services.watch.observe, event)
         raise
 
 
@@ -162,38 +160,16 @@ def app_subjects(
         services.runtime.catalog.require_purpose(purpose)
     scope = f"subjects:{app_id}:{purpose or ''}"
     after = cursor_position(services.sealer, scope, cursor)
-    now_us = to_micros(utc_now())
-    live = [
-        consents.c.app_id == app_id,
-        consents.c.withdrawn_us.is_(None),
-        consents.c.granted_us <= now_us,
-        consents.c.expires_us > now_us,
-    ]
-    if purpose is not None:
-        live.append(consents.c.purpose == purpose)
-    ids_query = (
-        select(consents.c.subject_id)
-        .where(*live)
-        .group_by(consents.c.subject_id)
-        .order_by(consents.c.subject_id)
-        .limit(limit + 1)
+    found = services.runtime.stores.consents.live_subjects(
+        app_id=app_id, purpose=purpose, after=after, limit=limit + 1, now_us=to_micros(utc_now())
     )
-    if after is not None:
-        ids_query = ids_query.where(consents.c.subject_id > after)
-    with services.runtime.engine.connect() as connection:
-        found = [str(row[0]) for row in connection.execute(ids_query)]
-        subject_ids, next_cursor = page(services.sealer, scope, found, limit, str)
-        purposes: dict[str, set[str]] = {s: set() for s in subject_ids}
-        if subject_ids:
-            rows = connection.execute(
-                select(consents.c.subject_id, consents.c.purpose).where(
-                    *live, consents.c.subject_id.in_(subject_ids)
-                )
-            )
-            for subject, consent_purpose in rows:
-                purposes[subject].add(consent_purpose)
+    shown, next_cursor = page(services.sealer, scope, found, limit, _subject_id)
     data = [
-        {"id": services.sealer.scoped_id(app_id, s), "purposes": sorted(purposes[s])}
-        for s in subject_ids
+        {"id": services.sealer.scoped_id(app_id, s.subject_id), "purposes": list(s.purposes)}
+        for s in shown
     ]
     return {"data": data, "paging": {"next": next_cursor}}
+
+
+def _subject_id(subject: LiveSubject) -> str:
+    return subject.subject_id

@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from consentgate.api.deps import ServicesDep, operator_with, strict_query
+from consentgate.api.deps import ServicesDep, operator_may, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
-from consentgate.detect.incidents import get_incident, incident_subject_ids, list_incidents
-from consentgate.operators import Operator, Role
+from consentgate.authz import Action, Actor
+from consentgate.breach import get_incident, incident_subject_ids, list_incidents
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
 
-Reader = Annotated[Operator, Depends(operator_with(Role.DPO, Role.AUDITOR))]
+Reader = Annotated[Actor, Depends(operator_may(Action.INCIDENTS_READ))]
+PeopleReader = Annotated[Actor, Depends(operator_may(Action.INCIDENT_SUBJECTS_READ))]
 IncidentPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -26,14 +27,14 @@ def list_(
     services: ServicesDep, _: Reader, cursor: CursorQuery = None, limit: LimitQuery = 100
 ) -> dict[str, Any]:
     after = cursor_position(services.sealer, "incidents", cursor)
-    found = list_incidents(services.runtime.engine, after=after, limit=limit + 1)
+    found = list_incidents(services.runtime.stores.incidents, after=after, limit=limit + 1)
     shown, next_cursor = page(services.sealer, "incidents", found, limit, lambda i: i.id)
     return {"data": [i.as_dict() for i in shown], "paging": {"next": next_cursor}}
 
 
 @router.get("/{incident_id}", summary="One incident: app, rule, evidence, subjects disclosed")
 def show(incident_id: IncidentPath, services: ServicesDep, _: Reader) -> dict[str, Any]:
-    return get_incident(services.runtime.engine, incident_id).as_dict()
+    return get_incident(services.runtime.stores.incidents, incident_id).as_dict()
 
 
 @router.get(
@@ -44,12 +45,14 @@ def show(incident_id: IncidentPath, services: ServicesDep, _: Reader) -> dict[st
 def subjects(
     incident_id: IncidentPath,
     services: ServicesDep,
-    _: Annotated[Operator, Depends(operator_with(Role.DPO))],
+    _: PeopleReader,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     scope = f"incident-subjects:{incident_id}"
     after = cursor_position(services.sealer, scope, cursor)
-    found = incident_subject_ids(services.runtime.engine, incident_id, after=after, limit=limit + 1)
+    found = incident_subject_ids(
+        services.runtime.stores.incidents, incident_id, after=after, limit=limit + 1
+    )
     shown, next_cursor = page(services.sealer, scope, found, limit, str)
     return {"data": [{"subject_id": s} for s in shown], "paging": {"next": next_cursor}}

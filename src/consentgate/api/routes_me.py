@@ -22,7 +22,8 @@ Paging = [Depends(strict_query("cursor", "limit"))]
 def grant(body: GrantRequest, subject: CurrentSubject, services: ServicesDep) -> dict[str, Any]:
     runtime = services.runtime
     consent = grant_consent(
-        runtime.engine,
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
         catalog=runtime.catalog,
         source=runtime.source,
         signer=runtime.signer,
@@ -42,7 +43,9 @@ def consents(
 ) -> dict[str, Any]:
     scope = f"consents:{subject}"
     after = cursor_position(services.sealer, scope, cursor)
-    found = list_consents(services.runtime.engine, subject_id=subject, after=after, limit=limit + 1)
+    found = list_consents(
+        services.runtime.stores.consents, subject_id=subject, after=after, limit=limit + 1
+    )
     shown, next_cursor = page(services.sealer, scope, found, limit, lambda c: c.id)
     return {"data": [c.as_dict() for c in shown], "paging": {"next": next_cursor}}
 
@@ -51,7 +54,7 @@ def consents(
     "/consents/{consent_id}", status_code=204, summary="Withdraw a consent", response_class=Response
 )
 def withdraw_consent(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> Response:
-    withdraw(services.runtime.engine, subject_id=subject, consent_id=consent_id)
+    withdraw(services.runtime.stores.consents, subject_id=subject, consent_id=consent_id)
     return Response(status_code=204)
 
 
@@ -59,7 +62,8 @@ def withdraw_consent(consent_id: str, subject: CurrentSubject, services: Service
 def renew(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> dict[str, Any]:
     runtime = services.runtime
     return renew_consent(
-        runtime.engine,
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
         catalog=runtime.catalog,
         source=runtime.source,
         subject_id=subject,

@@ -94,7 +94,7 @@ async def token(request: Request) -> JSONResponse:
 
     services = services_of(request)
     app = await run_in_threadpool(
-        authenticate_client, services.runtime.engine, client_id, client_secret
+        authenticate_client, services.runtime.stores.apps, client_id, client_secret
     )
     if app is None:
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=basic)

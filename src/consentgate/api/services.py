@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from fastapi import Request
 
 from consentgate.api.tokens import AppTokens, SubjectTokens
-from consentgate.detect.containment import Monitor
-from consentgate.detect.webhook import WebhookNotifier
+from consentgate.breach import WebhookNotifier, contain
+from consentgate.clock import to_micros, utc_now
+from consentgate.detect import Detector
 from consentgate.gateway.read import ReadPath
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.gateway.watch import Watch
+from consentgate.ledger import LedgerStore
 from consentgate.ledger.integrator import Integrator
-from consentgate.ledger.protocol import LedgerStore
-from consentgate.ledger.store import open_ledger
 from consentgate.runtime import Runtime
 from consentgate.storage.secrets import server_secret
 
@@ -31,20 +33,25 @@ class Services:
     reads: ReadPath
     ledger: LedgerStore
     integrator: Integrator
-    monitor: Monitor | None
+    watch: Watch | None
+    notifier: WebhookNotifier | None
 
     @classmethod
     def build(cls, runtime: Runtime, *, subject_secret: bytes | None) -> Services:
-        engine = runtime.engine
         settings = runtime.settings
         sealer = IdSealer(server_secret(runtime.db, "scoped-ids", size=64))
-        ledger = open_ledger(runtime.db, origin=settings.ledger_origin)
+        ledger = runtime.stores.ledger
         recorder = DisclosureRecorder(
             ledger=ledger,
             max_batch=settings.group_commit_max,
             wait_ms=settings.group_commit_wait_ms,
         )
-        monitor = _monitor(runtime, ledger)
+        notifier = None
+        if settings.webhook_url and settings.webhook_secret is not None:  # both, or neither
+            notifier = WebhookNotifier(
+                settings.webhook_url, settings.webhook_secret.get_secret_value()
+            )
+        watch = _watch(runtime, notifier)
         return cls(
             runtime=runtime,
             tokens=AppTokens(
@@ -54,39 +61,40 @@ class Services:
             subject_tokens=SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url),
             recorder=recorder,
             reads=ReadPath(
-                engine=engine,
+                stores=runtime.stores,
                 catalog=runtime.catalog,
                 source=runtime.source,
                 sealer=sealer,
-                monitor=monitor,
+                watch=watch,
             ),
             ledger=ledger,
             integrator=Integrator(
                 ledger, recorder.appended, period_ms=settings.ledger_integrate_ms
             ),
-            monitor=monitor,
+            watch=watch,
+            notifier=notifier,
         )
 
     def close(self) -> None:
-        if self.monitor is not None:
-            self.monitor.close()
+        if self.notifier is not None:
+            self.notifier.close()
         self.recorder.close()
         self.integrator.close()
         self.runtime.close()
 
 
-def _monitor(runtime: Runtime, ledger: LedgerStore) -> Monitor | None:
-    """Harvest detection, when ``CONSENTGATE_DETECT`` is on; it notifies by webhook when
-    ``CONSENTGATE_WEBHOOK_URL`` (and its secret) are set."""
+def _watch(runtime: Runtime, notifier: WebhookNotifier | None) -> Watch | None:
+    """Harvest detection, when ``CONSENTGATE_DETECT`` is on: the detector, and containment
+    through the stores (notifying by webhook when ``CONSENTGATE_WEBHOOK_URL`` is set)."""
     settings = runtime.settings
     if not settings.detect:
         return None
-    notifier = None
-    if settings.webhook_url and settings.webhook_secret is not None:  # both, or neither
-        notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
-    return Monitor(
-        runtime.engine, ledger=ledger, thresholds=settings.thresholds(), notifier=notifier
+    consents = runtime.stores.consents
+    detector = Detector(
+        settings.thresholds(),
+        consenting=lambda app_id: consents.count_live_subjects(app_id, now_us=to_micros(utc_now())),
     )
+    return Watch(detector, contain=functools.partial(contain, runtime.stores, notifier=notifier))
 
 
 def services_of(request: Request) -> Services:

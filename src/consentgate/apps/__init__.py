@@ -1,33 +1,35 @@
-"""Third-party apps: registration, review, credentials, suspension."""
+"""Third-party apps (a room; tables ``apps`` and ``app_events``): registration, review,
+credentials, suspension — the lifecycle in ``registry`` over an ``AppStore`` (``store``:
+SQL and in memory)."""
 
+from consentgate.apps.models import App, AppEvent, AppRegistration, Developer, RegisteredApp
 from consentgate.apps.registry import (
-    App,
-    AppRegistration,
-    Developer,
-    RegisteredApp,
     app_events_of,
     approve_app,
     authenticate_client,
     get_app,
     list_apps,
-    load_app_view,
     register_app,
     reinstate_app,
     reject_app,
     suspend_app,
 )
+from consentgate.apps.store import AppStore, MemoryAppStore, SqlAppStore
 
 __all__ = [
     "App",
+    "AppEvent",
     "AppRegistration",
+    "AppStore",
     "Developer",
+    "MemoryAppStore",
     "RegisteredApp",
+    "SqlAppStore",
     "app_events_of",
     "approve_app",
     "authenticate_client",
     "get_app",
     "list_apps",
-    "load_app_view",
     "register_app",
     "reinstate_app",
     "reject_app",

@@ -60,7 +60,7 @@ def decide(
     """Show what a read would release now, and why each other field is withheld."""
     runtime = open_runtime()
     decision = evaluate_access(
-        runtime.engine,
+        runtime.stores,
         catalog=runtime.catalog,
         source=runtime.source,
         app_id=app_id,

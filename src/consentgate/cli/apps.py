@@ -6,15 +6,16 @@ from typing import Annotated
 
 import typer
 
+from consentgate import breach
 from consentgate.apps import (
     approve_app,
     get_app,
     list_apps,
     register_app,
-    reinstate_app,
     reject_app,
     suspend_app,
 )
+from consentgate.authz import Actor
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.policy import AppStatus
 from consentgate.runtime import open_runtime
@@ -22,6 +23,9 @@ from consentgate.runtime import open_runtime
 app = typer.Typer(cls=CommandGroup, help="Register, review and suspend third-party apps.")
 
 _COLUMNS = ("id", "name", "status", "purposes", "fields_approved", "status_reason")
+
+# the command line acts as consentgate itself: whoever runs it holds the database
+CLI = Actor.system("cli")
 
 
 def _field_justifications(values: list[str]) -> dict[str, str]:
@@ -53,7 +57,7 @@ def register(
     """Register an app for review. Prints its client secret once: store it now."""
     runtime = open_runtime()
     registered = register_app(
-        runtime.engine,
+        runtime.stores.apps,
         runtime.catalog,
         {
             "name": name,
@@ -67,6 +71,7 @@ def register(
             "retention_days": retention_days,
             "privacy_policy_url": privacy_policy_url,
         },
+        actor=CLI,
     )
     record = registered.app.as_dict() | {"client_secret": registered.client_secret}
     print_record(record, as_json=as_json, title="registered (the client secret is shown once)")
@@ -82,7 +87,9 @@ def approve(
 ) -> None:
     """Approve a pending app for all its requested fields, or a subset."""
     runtime = open_runtime()
-    approved = approve_app(runtime.engine, runtime.catalog, app_id, fields=field or None)
+    approved = approve_app(
+        runtime.stores.apps, runtime.catalog, app_id, fields=field or None, actor=CLI
+    )
     print_record(approved.as_dict(), as_json=as_json, title="approved")
 
 
@@ -94,7 +101,8 @@ def reject(
 ) -> None:
     """Reject a pending app."""
     runtime = open_runtime()
-    print_record(reject_app(runtime.engine, app_id, reason=reason).as_dict(), as_json=as_json)
+    rejected = reject_app(runtime.stores.apps, app_id, reason=reason, actor=CLI)
+    print_record(rejected.as_dict(), as_json=as_json)
 
 
 @app.command()
@@ -105,7 +113,8 @@ def suspend(
 ) -> None:
     """Suspend an approved app: its next request is refused."""
     runtime = open_runtime()
-    print_record(suspend_app(runtime.engine, app_id, reason=reason).as_dict(), as_json=as_json)
+    suspended = suspend_app(runtime.stores.apps, app_id, reason=reason, actor=CLI)
+    print_record(suspended.as_dict(), as_json=as_json)
 
 
 @app.command()
@@ -114,9 +123,10 @@ def reinstate(
     reason: Annotated[str | None, typer.Option(help="Why the app is reinstated.")] = None,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
-    """Reinstate a suspended app."""
+    """Reinstate a suspended app (its open incidents close)."""
     runtime = open_runtime()
-    print_record(reinstate_app(runtime.engine, app_id, reason=reason).as_dict(), as_json=as_json)
+    reinstated = breach.reinstate(runtime.stores, app_id, actor=CLI, reason=reason)
+    print_record(reinstated.as_dict(), as_json=as_json)
 
 
 @app.command("list")
@@ -126,7 +136,7 @@ def list_(
 ) -> None:
     """List registered apps."""
     runtime = open_runtime()
-    rows = [a.as_dict() for a in list_apps(runtime.engine, status=status, limit=1000)]
+    rows = [a.as_dict() for a in list_apps(runtime.stores.apps, status=status, limit=1000)]
     print_table(rows, _COLUMNS, as_json=as_json, title="apps")
 
 
@@ -137,4 +147,4 @@ def show(
 ) -> None:
     """Show one app."""
     runtime = open_runtime()
-    print_record(get_app(runtime.engine, app_id).as_dict(), as_json=as_json, title=app_id)
+    print_record(get_app(runtime.stores.apps, app_id).as_dict(), as_json=as_json, title=app_id)

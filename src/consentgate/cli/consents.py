@@ -54,7 +54,8 @@ def grant(
             "verified_at": guardian_verified_at,
         }
     consent = grant_consent(
-        runtime.engine,
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
         catalog=runtime.catalog,
         source=runtime.source,
         signer=runtime.signer,
@@ -73,7 +74,7 @@ def withdraw(
 ) -> None:
     """Withdraw a consent; it stops applying at the next request."""
     runtime = open_runtime()
-    consent = withdraw_consent(runtime.engine, subject_id=subject, consent_id=consent_id)
+    consent = withdraw_consent(runtime.stores.consents, subject_id=subject, consent_id=consent_id)
     print_record(consent.as_dict(), as_json=as_json, title="withdrawn")
 
 
@@ -86,7 +87,8 @@ def renew(
     """Renew a consent for another period from now."""
     runtime = open_runtime()
     consent = renew_consent(
-        runtime.engine,
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
         catalog=runtime.catalog,
         source=runtime.source,
         subject_id=subject,
@@ -106,6 +108,8 @@ def list_(
     runtime = open_runtime()
     rows = [
         c.as_dict()
-        for c in list_consents(runtime.engine, subject_id=subject, app_id=app_id, limit=1000)
+        for c in list_consents(
+            runtime.stores.consents, subject_id=subject, app_id=app_id, limit=1000
+        )
     ]
     print_table(rows, _COLUMNS, as_json=as_json, title="consents")

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from consentgate.breach import get_incident, incident_subject_ids, list_incidents
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record, print_table
-from consentgate.detect.incidents import get_incident, incident_subject_ids, list_incidents
 from consentgate.runtime import open_runtime
 
 app = typer.Typer(cls=CommandGroup, help="Inspect incidents opened by harvest detection.")
@@ -22,7 +22,7 @@ def list_(
 ) -> None:
     """List incidents, oldest first."""
     runtime = open_runtime()
-    found = list_incidents(runtime.engine, after=None, limit=1000, app_id=app_id)
+    found = list_incidents(runtime.stores.incidents, after=None, limit=1000, app_id=app_id)
     print_table([i.as_dict() for i in found], _COLUMNS, as_json=as_json, title="incidents")
 
 
@@ -33,7 +33,7 @@ def show(
 ) -> None:
     """Show one incident with its evidence."""
     runtime = open_runtime()
-    incident = get_incident(runtime.engine, incident_id)
+    incident = get_incident(runtime.stores.incidents, incident_id)
     print_record(incident.as_dict(), as_json=as_json, title=incident_id)
 
 
@@ -46,7 +46,7 @@ def subjects(
     ids: list[str] = []
     after: str | None = None
     while True:
-        page = incident_subject_ids(runtime.engine, incident_id, after=after, limit=1000)
+        page = incident_subject_ids(runtime.stores.incidents, incident_id, after=after, limit=1000)
         ids += page
         if len(page) < 1000:
             break

@@ -63,14 +63,16 @@ def serve(
     secret = subject_secret(runtime, demo=runtime.settings.demo)
     admin = runtime.settings.admin_key
     if admin is not None:
-        seed_operator_key(runtime.engine, admin.get_secret_value())
+        seed_operator_key(runtime.stores.operators, admin.get_secret_value())
     if runtime.settings.demo:
         if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
             typer.echo(f"generating the demo platform ({subjects} subjects, seed {seed})...")
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
         key = admin.get_secret_value() if admin is not None else None
         if key is None:
-            key = create_operator_key(runtime.engine, role=Role.ADMIN, label="serve --demo")
+            key = create_operator_key(
+                runtime.stores.operators, role=Role.ADMIN, label="serve --demo"
+            )
             typer.echo(f"operator key (admin, shown once): {key}")
         token = mint_subject_token("1", minting_secret(runtime))
         base = f"http://{host}:{port}"
@@ -125,4 +127,4 @@ def operator_create(
 ) -> None:
     """Create an operator key (printed once; only its digest is stored)."""
     runtime = open_runtime()
-    typer.echo(create_operator_key(runtime.engine, role=role, label=label))
+    typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label))

@@ -1,5 +1,5 @@
-"""The protected read path (the decision over live state for now; HTTP comes with the
-read-path issue)."""
+"""The gateway (a service over the rooms): the protected read path — app-scoped ids, the
+decision loader, harvest watch, write-ahead recording."""
 
 from consentgate.gateway.access import evaluate_access
 

@@ -1,24 +1,23 @@
-"""Load the state one read depends on, then decide — failing closed on any error (I3)."""
+"""The decision loader: the state one read depends on (the app, the subject's consents not
+withdrawn, the subject's attributes), then ``policy.decide`` — failing closed on any error
+(I3)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine
-
-from consentgate.apps.registry import load_app_view
 from consentgate.catalog import Catalog
-from consentgate.clock import utc_now
-from consentgate.consent.grants import live_consents_for
+from consentgate.clock import to_micros, utc_now
 from consentgate.policy import Decision, Reason, decide
-from consentgate.sources.base import Source
+from consentgate.sources import Source
+from consentgate.stores import Stores
 
 __all__ = ["evaluate_access"]
 
 
 def evaluate_access(
-    engine: Engine,
+    stores: Stores,
     *,
     catalog: Catalog,
     source: Source,
@@ -39,13 +38,13 @@ def evaluate_access(
     requested = catalog.require_fields(fields)
     moment = now or utc_now()
     try:
-        with engine.connect() as connection:
-            app = load_app_view(connection, app_id, catalog)
+        with stores.reading() as read:  # one connection for both
+            app = read.apps.view(app_id, catalog)
             consents = (
                 []
                 if subject_id is None
-                else live_consents_for(
-                    connection, subject_id=subject_id, app_id=app_id, catalog=catalog
+                else read.consents.decision_views(
+                    subject_id=subject_id, app_id=app_id, catalog=catalog, now_us=to_micros(moment)
                 )
             )
         subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)

@@ -13,20 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
-from consentgate.apps.registry import load_app_view
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros
-from consentgate.consent.grants import live_consents_by_subject
-from consentgate.detect.containment import Monitor
-from consentgate.detect.signals import ReadEvent
+from consentgate.detect import ReadEvent
 from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
 from consentgate.gateway.access import evaluate_access
 from consentgate.gateway.recorder import DisclosureRow
 from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.gateway.watch import Watch
 from consentgate.policy import Decision, Reason, decide
-from consentgate.sources.base import Source
+from consentgate.sources import Source
+from consentgate.stores import Stores
 
 __all__ = ["PreparedRead", "ReadPath"]
 
@@ -54,23 +51,23 @@ class _Read:
 
 
 class ReadPath:
-    """``monitor`` (harvest detection) sees every decision, allowed and refused; when it
+    """``watch`` (harvest detection) sees every decision, allowed and refused; when it
     contains the app, the request that tipped it releases nothing either."""
 
     def __init__(
         self,
         *,
-        engine: Engine,
+        stores: Stores,
         catalog: Catalog,
         source: Source,
         sealer: IdSealer,
-        monitor: Monitor | None = None,
+        watch: Watch | None = None,
     ) -> None:
-        self.engine = engine
+        self.stores = stores
         self.catalog = catalog
         self.source = source
         self.sealer = sealer
-        self.monitor = monitor
+        self.watch = watch
 
     def subject(
         self,
@@ -160,7 +157,7 @@ class ReadPath:
 
     def _decide(self, read: _Read, fields: Sequence[str]) -> Decision:
         decision = evaluate_access(
-            self.engine,
+            self.stores,
             catalog=self.catalog,
             source=self.source,
             app_id=read.app_id,
@@ -186,7 +183,7 @@ class ReadPath:
         disclosed: tuple[str, ...] = (),
     ) -> None:
         """Tell the detector; if it contains the app, refuse this request too."""
-        if self.monitor is None:
+        if self.watch is None:
             return
         event = ReadEvent(
             app_id=read.app_id,
@@ -199,7 +196,7 @@ class ReadPath:
             withheld=withheld,
             disclosed=disclosed,
         )
-        if self.monitor.observe(event):
+        if self.watch.observe(event):
             raise _denied(Reason.APP_SUSPENDED, {})
 
     def _consenting_friends(
@@ -215,18 +212,19 @@ class ReadPath:
         (None: any field approved for the app), and whether another such friend follows —
         so a page never hints at friends who did not consent."""
         chosen: list[tuple[str, Decision]] = []
-        with self.engine.connect() as connection:
-            app = load_app_view(connection, app_id, self.catalog)
+        app = self.stores.apps.view(app_id, self.catalog)
         if app is None:
             return chosen, False
         wanted = list(fields) if fields is not None else self.catalog.names(app.approved_mask)
         for start in range(0, len(candidates), 500):
             chunk = candidates[start : start + 500]
-            with self.engine.connect() as connection:
-                consents = live_consents_by_subject(
-                    connection, subject_ids=chunk, app_id=app_id, purpose=purpose,
-                    catalog=self.catalog,
-                )  # fmt: skip
+            consents = self.stores.consents.decision_views_of(
+                subject_ids=chunk,
+                app_id=app_id,
+                purpose=purpose,
+                catalog=self.catalog,
+                now_us=to_micros(now),
+            )
             if not consents:
                 continue
             attributes = self.source.attributes([f for f in chunk if f in consents])

@@ -170,8 +170,8 @@ def _listing(client: httpx.Client, app: SimApp) -> list[dict[str, Any]]:
 def _withdraw_some(world: World, plan: _Plan, rng: random.Random) -> None:
     """3 % of the app's users withdraw (at least one for apps of 30 or more)."""
     leaving = rng.sample(plan.users, round(len(plan.users) * 0.03))
-    engine = world.runtime.engine
+    consents = world.runtime.stores.consents
     for subject in leaving:
-        for consent in list_consents(engine, subject_id=subject, app_id=plan.app.id):
+        for consent in list_consents(consents, subject_id=subject, app_id=plan.app.id):
             if consent.withdrawn_at is None:
-                withdraw_consent(engine, subject_id=subject, consent_id=consent.id)
+                withdraw_consent(consents, subject_id=subject, consent_id=consent.id)

@@ -131,7 +131,8 @@ class World:
         runtime = self.runtime
         for subject in subjects:
             grant_consent(
-                runtime.engine,
+                runtime.stores.consents,
+                apps=runtime.stores.apps,
                 catalog=runtime.catalog,
                 source=runtime.source,
                 signer=runtime.signer,

@@ -75,6 +75,9 @@ app_events = Table(
     Column("event", String(32), nullable=False),
     Column("detail", JSON, nullable=False),
     Column("at_us", BigInteger, nullable=False),
+    # who took the step (``Actor.ref``: operator:<key id>, system:harvest-detection ...);
+    # null for events recorded before migration 0006
+    Column("actor", String(128), nullable=True),
 )
 
 consents = Table(

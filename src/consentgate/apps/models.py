@@ -1,0 +1,127 @@
+"""What an app is: the registration a developer submits (``AppRegistration``), the app as
+stored (``App``, with its public object ``as_dict``), its history (``AppEvent``), and the app
+as the decision sees it (``App.view``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from consentgate.catalog import Catalog
+from consentgate.policy import AppStatus, AppView
+
+__all__ = ["App", "AppEvent", "AppRegistration", "Developer", "RegisteredApp", "app_view"]
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Developer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str, Field(pattern=_EMAIL, max_length=320)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class AppRegistration(BaseModel):
+    """What a developer submits for review."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    developer: Developer
+    purposes: Annotated[list[str], Field(min_length=1, max_length=20)]
+    fields: Annotated[
+        dict[str, Annotated[str, Field(min_length=1, max_length=2000)]], Field(min_length=1)
+    ]
+    retention_days: Annotated[int, Field(ge=1, le=3650)]
+    privacy_policy_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
+
+    @field_validator("fields")
+    @classmethod
+    def _justified(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, justification in value.items():
+            if not justification.strip():
+                raise ValueError(f"field {name!r} needs a justification")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    id: str
+    name: str
+    developer: Developer
+    purposes: tuple[str, ...]
+    fields_requested: dict[str, str]
+    fields_approved: tuple[str, ...]
+    retention_days: int
+    privacy_policy_url: str
+    status: AppStatus
+    status_reason: str | None
+    client_id: str
+    client_secret_hash: str
+    created_at: datetime
+    updated_at: datetime
+
+    def view(self, catalog: Catalog) -> AppView:
+        """The app as the decision sees it."""
+        return app_view(self.id, self.status, self.purposes, self.fields_approved, catalog)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public app object (HTTP contract); never the secret or its hash."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "developer": self.developer.model_dump(),
+            "purposes": list(self.purposes),
+            "fields_requested": dict(self.fields_requested),
+            "fields_approved": list(self.fields_approved),
+            "retention_days": self.retention_days,
+            "privacy_policy_url": self.privacy_policy_url,
+            "status": str(self.status),
+            "status_reason": self.status_reason,
+            "client_id": self.client_id,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredApp:
+    app: App
+    client_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppEvent:
+    """One step of an app's review and suspension history, with who took it."""
+
+    event: str
+    detail: dict[str, Any]
+    at: datetime
+    actor: str | None  # ``Actor.ref``; None for events recorded before actors were
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "detail": dict(self.detail),
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+        }
+
+
+def app_view(
+    app_id: str,
+    status: AppStatus,
+    purposes: Sequence[str],
+    fields_approved: Sequence[str],
+    catalog: Catalog,
+) -> AppView:
+    approved = [name for name in fields_approved if name in catalog.field_bits]
+    return AppView(
+        id=app_id, status=status, purposes=frozenset(purposes), approved_mask=catalog.mask(approved)
+    )

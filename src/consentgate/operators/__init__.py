@@ -1,0 +1,23 @@
+"""Operators (a room; table ``operator_keys``): bearer keys with a role, and the store
+they are kept in. ``Role`` comes from ``consentgate.authz``, which decides what each role
+may do."""
+
+from consentgate.authz import Role
+from consentgate.operators.keys import create_operator_key, find_operator, seed_operator_key
+from consentgate.operators.store import (
+    MemoryOperatorStore,
+    Operator,
+    OperatorStore,
+    SqlOperatorStore,
+)
+
+__all__ = [
+    "MemoryOperatorStore",
+    "Operator",
+    "OperatorStore",
+    "Role",
+    "SqlOperatorStore",
+    "create_operator_key",
+    "find_operator",
+    "seed_operator_key",
+]

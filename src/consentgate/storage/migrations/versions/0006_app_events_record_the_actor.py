@@ -1,0 +1,26 @@
+"""app events record the actor
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 10:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("app_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("actor", sa.String(length=128), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("app_events", schema=None) as batch_op:
+        batch_op.drop_column("actor")
