@@ -32,7 +32,7 @@ from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources.synthetic import PlatformSource, generate_platform, platform_stats
 from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
-from consentgate.stores import Stores, open_stores
+from consentgate.stores import MemoryStores, Stores, open_stores
 
 POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -127,6 +127,28 @@ def engine(database_url: str, catalog: Catalog) -> Iterator[Engine]:
 def stores(engine: Engine) -> Stores:
     """Every store on the session's database (SQLite and PostgreSQL)."""
     return open_stores(Database(engine))
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"],
+)
+def bundle(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stores]:
+    """Every store on a migrated SQLite file, on PostgreSQL, or in memory."""
+    if request.param == "memory":
+        yield MemoryStores()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('stores') / 's.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    db = Database.open(url)
+    try:
+        yield open_stores(db)
+    finally:
+        db.dispose()
 
 
 @pytest.fixture(scope="session")

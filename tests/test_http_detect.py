@@ -15,8 +15,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from consentgate.ledger.erasure import shred_subject
 from consentgate.operators import Role, create_operator_key
+from consentgate.rights import shred_subject
 from consentgate.sim.server import free_port
 
 from .conftest import LiveApp, LiveServer, make_live_app, start_server
@@ -94,7 +94,7 @@ def test_id_enumeration_suspends_the_app_and_opens_an_incident(
     assert one.json() == incident
 
     # erasure (I5): a shredded subject leaves the incident's list of people, the count stays
-    shred_subject(live_server.services.ledger, subjects[0])
+    shred_subject(live_server.runtime.stores, subjects[0])
     after = http.get(
         f"/v1/incidents/{incident['id']}/subjects", headers=live_server.operator_headers
     )

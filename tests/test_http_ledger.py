@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from consentgate.cli import app as cli
 from consentgate.ledger.checkpoint import open_checkpoint
-from consentgate.ledger.erasure import shred_subject
 from consentgate.ledger.leaves import Leaf
 from consentgate.ledger.merkle import (
     inclusion_proof,
@@ -24,6 +23,7 @@ from consentgate.ledger.merkle import (
 )
 from consentgate.ledger.note import NoteVerifier
 from consentgate.ledger.verify import verify_published
+from consentgate.rights import shred_subject
 from consentgate.storage.tables import consents, ledger_leaves, ledger_nodes, subject_keys
 
 from .conftest import LiveApp, LiveServer, client_of, make_live_app, start_server
@@ -151,7 +151,7 @@ def test_shredding_keeps_proofs_and_unlinks_the_subject(
     _read_some(http, live_server, live_app, subject)
     _published_size(http, _leaf_count(live_server))
     pseudonym = live_server.services.ledger.subject_pseudonym(subject)
-    result = shred_subject(live_server.services.ledger, subject)
+    result = shred_subject(live_server.runtime.stores, subject)
     assert result.erasure_leaf is not None
     assert result.consents_erased == 1
     erasure = Leaf.decode(

@@ -6,7 +6,6 @@ consent write one event."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -26,34 +25,11 @@ from consentgate.consent import Consent, consent_history, withdraw_consent
 from consentgate.detect import Finding
 from consentgate.errors import InvalidTransition
 from consentgate.policy import AppStatus
-from consentgate.storage import Database
-from consentgate.stores import MemoryStores, Stores, open_stores
+from consentgate.stores import MemoryStores, Stores
 
 from .conftest import NOW, OPERATOR, REGISTRATION
 
 DPO = Actor.operator("op_dpo", Role.DPO)
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"],
-)
-def bundle(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stores]:
-    """Every store on a migrated SQLite file, on PostgreSQL, or in memory."""
-    if request.param == "memory":
-        yield MemoryStores()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('stores') / 's.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    db = Database.open(url)
-    try:
-        yield open_stores(db)
-    finally:
-        db.dispose()
 
 
 def _approved(stores: Stores, catalog: Catalog) -> str:

@@ -10,11 +10,11 @@ import typer
 
 from consentgate.cli.output import CommandGroup, JsonOption, print_record
 from consentgate.errors import InvalidInput
-from consentgate.ledger.erasure import shred_subject
 from consentgate.ledger.fsck import FsckResult, check_database
 from consentgate.ledger.note import NoteVerifier
-from consentgate.ledger.store import open_ledger, stored_verifier
+from consentgate.ledger.store import stored_verifier
 from consentgate.ledger.verify import Verification, verify_published
+from consentgate.rights import shred_subject
 from consentgate.runtime import open_runtime
 from consentgate.settings import LedgerSettings, load_settings
 from consentgate.storage.database import Database
@@ -76,11 +76,11 @@ def shred(
     subject_id: Annotated[str, typer.Argument(help="The platform subject id.")],
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
-    """Append an erasure leaf, then destroy the subject's pseudonym key and the rows that
-    link them to their leaves. Every proof still verifies afterwards."""
+    """Append an erasure leaf, erase the rows that link the subject to their leaves (consents,
+    incident lists) and destroy their pseudonym key, in one transaction. Every proof still
+    verifies afterwards."""
     runtime = open_runtime()
-    ledger = open_ledger(runtime.db, origin=runtime.settings.ledger_origin)
-    result = shred_subject(ledger, subject_id)
+    result = shred_subject(runtime.stores, subject_id)
     print_record(
         {
             "subject": subject_id,
