@@ -143,7 +143,7 @@ def bundle(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('stores') / 's.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_server_url")  # a schema of its own
     db = Database.open(url)
     try:
         yield open_stores(db)

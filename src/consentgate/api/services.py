@@ -11,7 +11,7 @@ from consentgate.api.tokens import AppTokens, SubjectTokens
 from consentgate.breach import WebhookNotifier, contain
 from consentgate.clock import to_micros, utc_now
 from consentgate.detect import Detector
-from consentgate.gateway.read import ReadPath
+from consentgate.gateway.read import Gateway
 from consentgate.gateway.recorder import DisclosureRecorder
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
@@ -30,7 +30,7 @@ class Services:
     sealer: IdSealer
     subject_tokens: SubjectTokens
     recorder: DisclosureRecorder
-    reads: ReadPath
+    gateway: Gateway
     ledger: LedgerStore
     integrator: Integrator
     watch: Watch | None
@@ -60,12 +60,14 @@ class Services:
             sealer=sealer,
             subject_tokens=SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url),
             recorder=recorder,
-            reads=ReadPath(
+            gateway=Gateway(
                 stores=runtime.stores,
                 catalog=runtime.catalog,
                 source=runtime.source,
                 sealer=sealer,
+                recorder=recorder,
                 watch=watch,
+                reads_on_loop=runtime.db.is_sqlite,
             ),
             ledger=ledger,
             integrator=Integrator(

@@ -1,6 +1,26 @@
-"""The gateway (a service over the rooms): the protected read path — app-scoped ids, the
-decision loader, harvest watch, write-ahead recording."""
+"""The gateway (a service over the rooms): the protected read path. ``Gateway`` does each
+read in one call — names checked, app-scoped id resolved, decided, watched for harvesting,
+only allowed fields fetched, disclosures committed — and returns only committed results
+(``SubjectRead``, ``FriendsRead``); the releasable bodies before the commit are private to
+this package. Also the decision loader (``evaluate_access``), app-scoped ids and cursors
+(``IdSealer``), the group-commit recorder and the harvest watch."""
 
 from consentgate.gateway.access import evaluate_access
+from consentgate.gateway.read import MAX_FIELDS, FriendRead, FriendsRead, Gateway, SubjectRead
+from consentgate.gateway.recorder import DisclosureRecorder, DisclosureRow, Recorder
+from consentgate.gateway.scoped_ids import IdSealer
+from consentgate.gateway.watch import Watch
 
-__all__ = ["evaluate_access"]
+__all__ = [
+    "MAX_FIELDS",
+    "DisclosureRecorder",
+    "DisclosureRow",
+    "FriendRead",
+    "FriendsRead",
+    "Gateway",
+    "IdSealer",
+    "Recorder",
+    "SubjectRead",
+    "Watch",
+    "evaluate_access",
+]

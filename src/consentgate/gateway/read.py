@@ -1,58 +1,95 @@
-"""The protected read path: resolve the app-scoped id, decide, fetch only what is allowed,
-and hand back the response together with the disclosure rows that must be committed before
-it may leave (the caller records them, then responds — I2).
+"""The protected read, owned by the gateway: one async call per read that does every step
+and returns a result only once the disclosures it makes are durably committed (I2).
 
-Everything here is synchronous (database and source I/O); the API runs it in a worker
-thread and awaits the group commit.
+``Gateway.read_subject`` / ``Gateway.read_friends``:
+
+1. check the field and purpose names against the catalog (unknown names are refused with
+   ``UNKNOWN_FIELD`` / ``UNKNOWN_PURPOSE`` — and told to the detector: asking for names
+   outside the catalog is probing too);
+2. resolve the app-scoped id, decide, tell the detector (which may contain the app: then
+   this read is refused as well), fetch only the allowed fields (``planner``);
+3. hand the disclosure rows to the group-commit recorder and wait for the commit;
+4. only then return ``SubjectRead`` / ``FriendsRead`` — the only public results, both
+   committed. A failed commit raises ``LedgerUnavailable`` and nothing is returned.
+
+A single-subject read on SQLite runs on the event loop: its four point queries are a few
+hundred microseconds of in-process work (WAL readers never wait for the writer), and handing
+them to a worker thread cost more than the work — every SQLite call gives up the interpreter
+lock and then waits to get it back among forty threads (figures in docs/benchmarks.md). The
+one write that can happen there is a containment (the detector suspending the app): it
+waits for whatever write holds the database at that moment, usually a group commit or an
+integration of a few milliseconds. On PostgreSQL each query is a network round trip, so it
+goes to a worker thread, as the friends read does everywhere (one read there can run many
+queries).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
+
+import anyio.to_thread
 
 from consentgate.catalog import Catalog
-from consentgate.clock import to_micros
+from consentgate.clock import utc_now
 from consentgate.detect import ReadEvent
-from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
-from consentgate.gateway.access import evaluate_access
-from consentgate.gateway.recorder import DisclosureRow
+from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
+from consentgate.gateway.planner import _Planner
+from consentgate.gateway.recorder import Recorder
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
-from consentgate.policy import Decision, Reason, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
-__all__ = ["PreparedRead", "ReadPath"]
+__all__ = ["MAX_FIELDS", "FriendRead", "FriendsRead", "Gateway", "SubjectRead"]
 
-FRIENDS = "friends"
-
-
-@dataclass(frozen=True)
-class PreparedRead:
-    """A response body and the disclosures it makes (to be recorded before it is sent)."""
-
-    body: dict[str, Any]
-    disclosures: list[DisclosureRow]
+MAX_FIELDS = 64
 
 
 @dataclass(frozen=True)
-class _Read:
-    """What the detector is told about one request, filled in as the request goes."""
+class SubjectRead:
+    """A single-subject read whose disclosure is durably committed: safe to send."""
 
-    app_id: str
-    at: datetime
-    source: str
-    purpose: str
-    subject_id: str | None
-    scoped_id: str
+    committed: ClassVar[bool] = True
+    id: str
+    data: dict[str, Any]
+    withheld: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "data": self.data, "withheld": self.withheld}
 
 
-class ReadPath:
-    """``watch`` (harvest detection) sees every decision, allowed and refused; when it
-    contains the app, the request that tipped it releases nothing either."""
+@dataclass(frozen=True)
+class FriendRead:
+    id: str
+    data: dict[str, Any]
+    withheld: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FriendsRead:
+    """A page of friends whose disclosures are durably committed: safe to send."""
+
+    committed: ClassVar[bool] = True
+    id: str
+    friends: tuple[FriendRead, ...]
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "data": [{"id": f.id, "data": f.data, "withheld": f.withheld} for f in self.friends],
+            "paging": {"next": self.next_cursor},
+        }
+
+
+class Gateway:
+    """The read path over the stores, the source and the recorder; ``watch`` (harvest
+    detection) when detection is on. ``reads_on_loop``: run single-subject reads on the
+    event loop (SQLite) rather than in a worker thread (PostgreSQL)."""
 
     def __init__(
         self,
@@ -61,15 +98,20 @@ class ReadPath:
         catalog: Catalog,
         source: Source,
         sealer: IdSealer,
+        recorder: Recorder,
         watch: Watch | None = None,
+        reads_on_loop: bool = False,
     ) -> None:
-        self.stores = stores
         self.catalog = catalog
-        self.source = source
         self.sealer = sealer
-        self.watch = watch
+        self._recorder = recorder
+        self._watch = watch
+        self._reads_on_loop = reads_on_loop
+        self._planner = _Planner(
+            stores=stores, catalog=catalog, source=source, sealer=sealer, watch=watch
+        )
 
-    def subject(
+    async def read_subject(
         self,
         *,
         app_id: str,
@@ -77,24 +119,28 @@ class ReadPath:
         purpose: str,
         fields: Sequence[str],
         request_id: str,
-        now: datetime,
         client: str = "",
-    ) -> PreparedRead:
-        """``GET /v1/subjects/{id}``."""
-        subject_id = self.sealer.subject_for(app_id, scoped_id)
-        read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
-        decision = self._decide(read, fields)
-        assert subject_id is not None  # a decision that allows something had a subject
-        self._observe(read, withheld=_reasons(decision), disclosed=(subject_id,))
-        record = self.source.fetch([subject_id], decision.allowed).get(subject_id)
-        if record is None:  # gone from the platform since the decision: nothing leaves
-            raise _denied(Reason.NO_CONSENT, dict.fromkeys(decision.withheld, Reason.NO_CONSENT))
-        data = self._release(app_id, purpose, subject_id, record, decision.allowed, now)
-        row = self._row(app_id, subject_id, purpose, decision, request_id, now)
-        body = {"id": scoped_id, "data": data, "withheld": _reasons(decision)}
-        return PreparedRead(body=body, disclosures=[row])
+        now: datetime | None = None,
+    ) -> SubjectRead:
+        """``GET /v1/subjects/{id}``: the subject's record filtered by their own consent,
+        returned once its disclosure is committed."""
+        moment = now or utc_now()
+        names = await self._names(app_id, purpose, fields, client, moment)
+        plan = functools.partial(
+            self._planner.subject,
+            app_id=app_id,
+            scoped_id=scoped_id,
+            purpose=purpose,
+            fields=names,
+            request_id=request_id,
+            now=moment,
+            client=client,
+        )
+        body = plan() if self._reads_on_loop else await anyio.to_thread.run_sync(plan)
+        await self._recorder.record(body.disclosures)  # I2: committed before it leaves
+        return SubjectRead(id=body.id, data=body.data, withheld=body.withheld)
 
-    def friends(
+    async def read_friends(
         self,
         *,
         app_id: str,
@@ -104,194 +150,52 @@ class ReadPath:
         cursor: str | None,
         limit: int,
         request_id: str,
-        now: datetime,
         client: str = "",
-    ) -> PreparedRead:
-        """``GET /v1/subjects/{id}/friends``: the subject's own consent to ``friends`` opens
-        the list; each friend appears only under their own live consent to this app for this
-        purpose, filtered by it. Friends with nothing releasable leave no trace."""
-        requested = self.catalog.require_fields(fields)
-        subject_id = self.sealer.subject_for(app_id, scoped_id)
-        read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
-        gate = self._decide(read, [FRIENDS])
-        assert subject_id is not None
-        friend_ids = self.source.friends(subject_id)
-        scope = f"friends:{app_id}:{subject_id}:{purpose}"
-        start = 0
-        if cursor is not None:
-            after = self.sealer.position(scope, cursor)
-            if after is None or after not in friend_ids:
-                raise InvalidInput("the paging cursor is not valid for this list")
-            start = friend_ids.index(after) + 1
-        chosen, more = self._consenting_friends(
-            app_id, purpose, requested, friend_ids[start:], limit, now
-        )
-        refused: dict[str, str] = {}
-        for _, decision in chosen:
-            refused.update(_reasons(decision))
-        self._observe(read, withheld=refused, disclosed=(subject_id, *(f for f, _ in chosen)))
-        rows = [self._row(app_id, subject_id, purpose, gate, request_id, now)]
-        data = []
-        by_fields: dict[tuple[str, ...], list[str]] = {}
-        for friend_id, decision in chosen:
-            by_fields.setdefault(decision.allowed, []).append(friend_id)
-        records: dict[str, dict[str, Any]] = {}
-        for allowed, ids in by_fields.items():
-            records.update(self.source.fetch(ids, allowed))
-        for friend_id, decision in chosen:
-            record = records.get(friend_id)
-            if record is None:
-                continue
-            released = self._release(app_id, purpose, friend_id, record, decision.allowed, now)
-            data.append(
-                {
-                    "id": self.sealer.scoped_id(app_id, friend_id),
-                    "data": released,
-                    "withheld": _reasons(decision),
-                }
-            )
-            rows.append(self._row(app_id, friend_id, purpose, decision, request_id, now))
-        next_cursor = self.sealer.cursor(scope, chosen[-1][0]) if more and chosen else None
-        body = {"id": scoped_id, "data": data, "paging": {"next": next_cursor}}
-        return PreparedRead(body=body, disclosures=rows)
-
-    def _decide(self, read: _Read, fields: Sequence[str]) -> Decision:
-        decision = evaluate_access(
-            self.stores,
-            catalog=self.catalog,
-            source=self.source,
-            app_id=read.app_id,
-            subject_id=read.subject_id,
-            purpose=read.purpose,
-            fields=fields,
-            now=read.at,
-        )
-        if decision.reason is Reason.DECISION_ERROR:
-            raise StorageUnavailable("the decision could not be made, so nothing was released")
-        if not decision.allowed:
-            reason = decision.reason or Reason.NO_CONSENT
-            self._observe(read, reason=reason.value, withheld=_reasons(decision))
-            raise _denied(reason, decision.withheld)
-        return decision
-
-    def _observe(
-        self,
-        read: _Read,
-        *,
-        reason: str | None = None,
-        withheld: dict[str, str],
-        disclosed: tuple[str, ...] = (),
-    ) -> None:
-        """Tell the detector; if it contains the app, refuse this request too."""
-        if self.watch is None:
-            return
-        event = ReadEvent(
-            app_id=read.app_id,
-            at=read.at.timestamp(),
-            source=read.source,
-            purpose=read.purpose,
-            target=read.subject_id,
-            scoped_id=None if read.subject_id is not None else read.scoped_id,
-            reason=reason,
-            withheld=withheld,
-            disclosed=disclosed,
-        )
-        if self.watch.observe(event):
-            raise _denied(Reason.APP_SUSPENDED, {})
-
-    def _consenting_friends(
-        self,
-        app_id: str,
-        purpose: str,
-        fields: Sequence[str] | None,
-        candidates: Sequence[str],
-        limit: int,
-        now: datetime,
-    ) -> tuple[list[tuple[str, Decision]], bool]:
-        """Up to ``limit`` friends (in list order) with something of ``fields`` releasable
-        (None: any field approved for the app), and whether another such friend follows —
-        so a page never hints at friends who did not consent."""
-        chosen: list[tuple[str, Decision]] = []
-        app = self.stores.apps.view(app_id, self.catalog)
-        if app is None:
-            return chosen, False
-        wanted = list(fields) if fields is not None else self.catalog.names(app.approved_mask)
-        for start in range(0, len(candidates), 500):
-            chunk = candidates[start : start + 500]
-            consents = self.stores.consents.decision_views_of(
-                subject_ids=chunk,
+        now: datetime | None = None,
+    ) -> FriendsRead:
+        """``GET /v1/subjects/{id}/friends``: the friends who consented themselves, each
+        filtered by their own consent, returned once every disclosure is committed."""
+        moment = now or utc_now()
+        names = await self._names(app_id, purpose, fields, client, moment)
+        body = await anyio.to_thread.run_sync(
+            functools.partial(
+                self._planner.friends,
                 app_id=app_id,
+                scoped_id=scoped_id,
                 purpose=purpose,
-                catalog=self.catalog,
-                now_us=to_micros(now),
+                fields=names,
+                cursor=cursor,
+                limit=limit,
+                request_id=request_id,
+                now=moment,
+                client=client,
             )
-            if not consents:
-                continue
-            attributes = self.source.attributes([f for f in chunk if f in consents])
-            for friend_id in chunk:
-                if friend_id not in consents:
-                    continue
-                decision = decide(
-                    app=app,
-                    subject=attributes.get(friend_id),
-                    consents=consents[friend_id],
-                    purpose=purpose,
-                    fields=wanted,
-                    catalog=self.catalog,
-                    now=now,
-                )
-                if decision.allowed:
-                    if len(chosen) == limit:
-                        return chosen, True
-                    chosen.append((friend_id, decision))
-        return chosen, False
-
-    def _release(
-        self,
-        app_id: str,
-        purpose: str,
-        subject_id: str,
-        record: dict[str, Any],
-        allowed: Sequence[str],
-        now: datetime,
-    ) -> dict[str, Any]:
-        """The released values; a ``friends`` value is the app-scoped ids of the friends who
-        themselves release something to this app for this purpose (never platform ids)."""
-        data = {name: record.get(name) for name in allowed if name != FRIENDS}
-        if FRIENDS in allowed:
-            friends = self.source.friends(subject_id)
-            chosen, _ = self._consenting_friends(app_id, purpose, None, friends, len(friends), now)
-            data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _ in chosen]
-        return {name: data[name] for name in allowed}
-
-    def _row(
-        self,
-        app_id: str,
-        subject_id: str,
-        purpose: str,
-        decision: Decision,
-        request_id: str,
-        now: datetime,
-    ) -> DisclosureRow:
-        return DisclosureRow(
-            at_us=to_micros(now),
-            app_id=app_id,
-            subject_id=subject_id,
-            fields=decision.allowed,
-            purpose=purpose,
-            consent_ids=tuple(dict.fromkeys(decision.consent_for[f] for f in decision.allowed)),
-            request_id=request_id,
-            basis=self.catalog.purposes[purpose].legal_basis,
         )
+        await self._recorder.record(body.disclosures)  # I2: committed before it leaves
+        friends = tuple(FriendRead(f.id, f.data, f.withheld) for f in body.friends)
+        return FriendsRead(id=body.id, friends=friends, next_cursor=body.next_cursor)
 
-
-def _reasons(decision: Decision) -> dict[str, str]:
-    return {name: reason.value for name, reason in decision.withheld.items()}
-
-
-def _denied(reason: Reason, withheld: dict[str, Reason]) -> AccessDenied:
-    return AccessDenied(
-        reason.value,
-        {name: r.value for name, r in withheld.items()},
-        f"nothing may be released: {reason.value}",
-    )
+    async def _names(
+        self, app_id: str, purpose: str, fields: Sequence[str], client: str, now: datetime
+    ) -> list[str]:
+        """The requested field names, checked; unknown field or purpose names are refused,
+        and the detector is told (asking for names outside the catalog is probing too)."""
+        try:
+            self.catalog.require_purpose(purpose)
+            if len(fields) > MAX_FIELDS:
+                raise InvalidInput(f"at most {MAX_FIELDS} fields per read")
+            return self.catalog.require_fields(fields)
+        except (UnknownField, UnknownPurpose):
+            if self._watch is not None:
+                event = ReadEvent(
+                    app_id=app_id,
+                    at=now.timestamp(),
+                    source=client,
+                    purpose=purpose[:64],
+                    unknown_fields=tuple(
+                        f for f in fields[:MAX_FIELDS] if f not in self.catalog.fields
+                    ),
+                    unknown_purpose=purpose not in self.catalog.purposes,
+                )
+                await anyio.to_thread.run_sync(self._watch.observe, event)
+            raise

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
@@ -30,7 +31,7 @@ from consentgate.errors import LedgerUnavailable
 from consentgate.ledger.leaves import Entry
 from consentgate.ledger.protocol import LedgerStore
 
-__all__ = ["DisclosureRecorder", "DisclosureRow"]
+__all__ = ["DisclosureRecorder", "DisclosureRow", "Recorder"]
 
 log = structlog.get_logger("consentgate.recorder")
 
@@ -57,6 +58,14 @@ class DisclosureRow:
             request_id=self.request_id,
             at_us=self.at_us,
         )
+
+
+class Recorder(Protocol):
+    """What the gateway records disclosures through (``DisclosureRecorder``, or a test's)."""
+
+    async def record(self, rows: Sequence[DisclosureRow]) -> None:
+        """Return once ``rows`` are durably committed; raise ``LedgerUnavailable`` if not."""
+        ...
 
 
 _Item = tuple[Sequence[DisclosureRow], "asyncio.Future[None]"]
