@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from consentgate.api import Services, create_app
-from consentgate.api.tokens import mint_subject_token
+from consentgate.api import create_app
 from consentgate.apps import approve_app, register_app
 from consentgate.authz import Actor
 from consentgate.catalog import Catalog, default_catalog
@@ -33,6 +32,7 @@ from consentgate.sources.synthetic import PlatformSource, generate_platform, pla
 from consentgate.storage import Database, make_engine, migrate
 from consentgate.storage.tables import ledger_leaves
 from consentgate.stores import MemoryStores, Stores, open_stores
+from consentgate.tokens import mint_subject_token
 
 POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -233,7 +233,6 @@ class LiveServer:
     base_url: str
     admin_key: str
     runtime: Runtime
-    services: Services
 
     def subject_headers(self, subject_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_subject_token(subject_id, SUBJECT_SECRET)}"}
@@ -256,16 +255,17 @@ def start_server(
     """A consentgate server over the test platform, with ``settings`` (CONSENTGATE_*), on
     ``database_url`` (a fresh SQLite file in ``folder`` by default)."""
     url = database_url or f"sqlite:///{folder / 'gateway.db'}"
+    settings.setdefault("subject_token_secret", SUBJECT_SECRET.decode())
     runtime = open_runtime(Settings(database_url=url, **settings))
     if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:  # a restart
         generate_platform(
             runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
         )
     admin = create_operator_key(runtime.stores.operators, role=Role.ADMIN, label="tests")
-    app = create_app(runtime, subject_secret=SUBJECT_SECRET)
+    app = create_app(runtime)
     try:
         with serve_in_background(app) as base_url:
-            yield LiveServer(base_url, admin, runtime, app.state.services)
+            yield LiveServer(base_url, admin, runtime)
     finally:
         runtime.close()
 

@@ -8,8 +8,8 @@ import time
 import jwt
 import pytest
 
-from consentgate.api.tokens import AppTokens
 from consentgate.errors import InvalidToken
+from consentgate.tokens import AppTokens
 
 SECRET = b"s" * 32
 

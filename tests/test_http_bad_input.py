@@ -37,7 +37,7 @@ def consenting(http: httpx.Client, live_server: LiveServer, live_app: LiveApp) -
     slipped through would release data)."""
     subject = adults(live_server)[10]
     grant(http, live_server, subject, live_app, ["name"])
-    return live_server.services.sealer.scoped_id(live_app.id, subject)
+    return live_server.runtime.sealer.scoped_id(live_app.id, subject)
 
 
 BAD_READS: list[tuple[str, dict[str, Any] | str, int, str]] = [

@@ -253,7 +253,7 @@ def test_with_detection_off_nothing_is_suspended(tmp_path: Path) -> None:
         start_server(tmp_path, detect=False) as server,
         httpx.Client(base_url=server.base_url, timeout=30) as http,
     ):
-        assert server.services.watch is None
+        assert server.runtime.watch is None
         app = make_live_app(http, server)
         codes = {read(http, app, guess, "name").json()["error"]["code"] for guess in forged(40)}
         assert codes == {"NO_CONSENT"}

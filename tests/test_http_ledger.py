@@ -5,7 +5,6 @@ verify; a stored edit is caught; erasure keeps every proof valid."""
 from __future__ import annotations
 
 import base64
-import time
 from pathlib import Path
 
 import httpx
@@ -33,20 +32,15 @@ from .test_http_read import adults, grant, read
 
 def _read_some(http: httpx.Client, server: LiveServer, app: LiveApp, subject: str) -> str:
     grant(http, server, subject, app, ["name", "birthday"])
-    scoped = server.services.sealer.scoped_id(app.id, subject)
+    scoped = server.runtime.sealer.scoped_id(app.id, subject)
     for _ in range(3):
         assert read(http, app, scoped, "name,birthday").status_code == 200
     return scoped
 
 
-def _published_size(http: httpx.Client, at_least: int) -> int:
-    verifier = NoteVerifier.parse(http.get("/v1/ledger/key").text)
-    deadline = time.monotonic() + 10
-    while True:
-        size = open_checkpoint(http.get("/v1/ledger/checkpoint").text, verifier).size
-        if size >= at_least or time.monotonic() > deadline:
-            return size
-        time.sleep(0.1)
+def _published_size(server: LiveServer) -> int:
+    """Sign a checkpoint of every leaf so far (the integrator's flush hook, no waiting)."""
+    return server.runtime.integrator.flush().size
 
 
 def _leaf_count(server: LiveServer) -> int:
@@ -59,7 +53,7 @@ def test_every_read_is_a_leaf_and_the_log_verifies_from_published_material(
 ) -> None:
     subject = adults(live_server)[30]
     _read_some(http, live_server, live_app, subject)
-    size = _published_size(http, _leaf_count(live_server))
+    size = _published_size(live_server)
     assert size == _leaf_count(live_server)
     result = verify_published(http)
     assert result.ok, result.line()
@@ -67,7 +61,7 @@ def test_every_read_is_a_leaf_and_the_log_verifies_from_published_material(
     verifier = NoteVerifier.parse(http.get("/v1/ledger/key").text)
     checkpoint = open_checkpoint(http.get("/v1/ledger/checkpoint").text, verifier)
     leaves = http.get("/v1/ledger/leaves", params={"start": 0, "end": checkpoint.size}).json()
-    mine = live_server.services.ledger.subject_pseudonym(subject)
+    mine = live_server.runtime.stores.ledger.subject_pseudonym(subject)
     found = 0
     for item in leaves["leaves"]:
         data = base64.b64decode(item["leaf"])
@@ -91,7 +85,7 @@ def test_every_read_is_a_leaf_and_the_log_verifies_from_published_material(
     assert run.exit_code == 0, run.stdout
     assert run.stdout.startswith("OK size=")
     _read_some(http, live_server, live_app, adults(live_server)[31])
-    newer = _published_size(http, _leaf_count(live_server))
+    newer = _published_size(live_server)
     assert newer > checkpoint.size
     proof = http.get(
         "/v1/ledger/proof/consistency", params={"first": checkpoint.size, "second": newer}
@@ -119,7 +113,7 @@ def test_an_edited_leaf_is_caught(
     http: httpx.Client, live_server: LiveServer, live_app: LiveApp
 ) -> None:
     _read_some(http, live_server, live_app, adults(live_server)[32])
-    _published_size(http, _leaf_count(live_server))
+    _published_size(live_server)
     engine = live_server.runtime.engine
     with engine.connect() as connection:
         index, original = connection.execute(
@@ -149,13 +143,13 @@ def test_shredding_keeps_proofs_and_unlinks_the_subject(
 ) -> None:
     subject = adults(live_server)[33]
     _read_some(http, live_server, live_app, subject)
-    _published_size(http, _leaf_count(live_server))
-    pseudonym = live_server.services.ledger.subject_pseudonym(subject)
+    _published_size(live_server)
+    pseudonym = live_server.runtime.stores.ledger.subject_pseudonym(subject)
     result = shred_subject(live_server.runtime.stores, subject)
     assert result.erasure_leaf is not None
     assert result.consents_erased == 1
     erasure = Leaf.decode(
-        live_server.services.ledger.leaves(result.erasure_leaf, result.erasure_leaf + 1)[0][1]
+        live_server.runtime.stores.ledger.leaves(result.erasure_leaf, result.erasure_leaf + 1)[0][1]
     )
     assert (erasure.kind, erasure.subj) == ("erasure", pseudonym)
     assert verify_published(http).ok
@@ -169,7 +163,7 @@ def test_shredding_keeps_proofs_and_unlinks_the_subject(
         for table in ("ledger_leaves", "ledger_nodes", "ledger_checkpoints", "consent_events"):
             dump = " ".join(str(r) for r in connection.execute(text(f"SELECT * FROM {table}")))
             assert f"'{subject}'" not in dump
-    assert live_server.services.ledger.subject_pseudonym(subject) is None
+    assert live_server.runtime.stores.ledger.subject_pseudonym(subject) is None
 
 
 def test_bad_ledger_parameters_are_4xx(http: httpx.Client) -> None:
@@ -191,7 +185,7 @@ def test_a_subject_can_check_their_disclosures_are_complete_and_proven(
 ) -> None:
     subject = adults(live_server)[34]
     _read_some(http, live_server, live_app, subject)
-    _published_size(http, _leaf_count(live_server))
+    _published_size(live_server)
     verifier = NoteVerifier.parse(http.get("/v1/ledger/key").text)
     body = http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject)).json()
     assert len(body["data"]) == 3
@@ -234,7 +228,7 @@ def test_a_damaged_or_reconfigured_ledger_answers_an_envelope_never_a_500(
         app = make_live_app(http, server)
         subject = adults(server)[50]
         _read_some(http, server, app, subject)
-        size = _published_size(http, _leaf_count(server))
+        size = _published_size(server)
         headers = server.subject_headers(subject)
         index = http.get("/v1/me/disclosures", headers=headers).json()["data"][0]["index"]
         needed: list[tuple[int, int]] = []

@@ -64,6 +64,6 @@ def test_a_read_on_postgres_releases_consented_fields_recorded_first(
     assert deleted.status_code in (200, 204), deleted.text
     after = read(pg_http, app, scoped, "name")
     assert after.status_code == 403  # the very next request (I4)
-    never = pg_server.services.sealer.scoped_id(app.id, adults(pg_server)[1])
+    never = pg_server.runtime.sealer.scoped_id(app.id, adults(pg_server)[1])
     unknown = read(pg_http, app, "u" + "A" * 30, "name")
     assert after.json() == read(pg_http, app, never, "name").json() == unknown.json()

@@ -86,7 +86,7 @@ def test_a_read_releases_only_consented_fields_and_is_recorded_first(
         ("name", "birthday"),
         "academic_research",
     )
-    assert leaf.subj == live_server.services.ledger.subject_pseudonym(subject)
+    assert leaf.subj == live_server.runtime.stores.ledger.subject_pseudonym(subject)
     mine = http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject))
     assert mine.status_code == 200
     assert [d["request_id"] for d in mine.json()["data"]][-1] == request_id
@@ -127,7 +127,7 @@ def test_expiry_applies_at_once(
         policy=ConsentPolicy(ttl_days=90),
         now=utc_now() - timedelta(days=90),
     )
-    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    scoped = live_server.runtime.sealer.scoped_id(live_app.id, subject)
     response = read(http, live_app, scoped, "name")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "CONSENT_EXPIRED"
@@ -188,8 +188,8 @@ def test_app_scoped_ids_are_unlinkable_across_apps(
 def test_unknown_and_never_consented_subjects_answer_identically(
     http: httpx.Client, live_server: LiveServer, live_app: LiveApp
 ) -> None:
-    never = live_server.services.sealer.scoped_id(live_app.id, adults(live_server)[5])
-    missing = live_server.services.sealer.scoped_id(live_app.id, "no-such-subject")
+    never = live_server.runtime.sealer.scoped_id(live_app.id, adults(live_server)[5])
+    missing = live_server.runtime.sealer.scoped_id(live_app.id, "no-such-subject")
     answers = [read(http, live_app, scoped, "name,religion") for scoped in (never, missing, "junk")]
     assert {a.status_code for a in answers} == {403}
     bodies = [a.json() for a in answers]
@@ -211,7 +211,7 @@ def test_friends_only_under_their_own_consent_and_no_trace_of_others(
     consenting, refusing, *_ = [f for f in source.friends(subject) if f in everyone]
     grant(http, live_server, subject, live_app, ["name", "friends"])
     grant(http, live_server, consenting, live_app, ["birthday"])
-    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    scoped = live_server.runtime.sealer.scoped_id(live_app.id, subject)
     before = live_server.disclosure_count()
     response = http.get(
         f"/v1/subjects/{scoped}/friends",
@@ -220,7 +220,7 @@ def test_friends_only_under_their_own_consent_and_no_trace_of_others(
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    friend_id = live_server.services.sealer.scoped_id(live_app.id, consenting)
+    friend_id = live_server.runtime.sealer.scoped_id(live_app.id, consenting)
     assert body["data"] == [
         {
             "id": friend_id,
@@ -230,7 +230,7 @@ def test_friends_only_under_their_own_consent_and_no_trace_of_others(
     ]
     assert body["paging"] == {"next": None}
     text_body = response.text
-    assert live_server.services.sealer.scoped_id(live_app.id, refusing) not in text_body
+    assert live_server.runtime.sealer.scoped_id(live_app.id, refusing) not in text_body
     assert live_server.disclosure_count() == before + 2  # the subject's friends + one friend
     # the subject's own record lists only consenting friends, by app-scoped id
     own = read(http, live_app, scoped, "friends")
@@ -242,7 +242,7 @@ def test_friends_need_the_subjects_own_consent_to_friends(
 ) -> None:
     subject = adults(live_server)[6]
     grant(http, live_server, subject, live_app, ["name"])
-    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    scoped = live_server.runtime.sealer.scoped_id(live_app.id, subject)
     response = http.get(
         f"/v1/subjects/{scoped}/friends",
         headers=live_app.headers,
@@ -257,7 +257,7 @@ def test_a_failed_recording_releases_nothing(
 ) -> None:
     subject = adults(live_server)[7]
     grant(http, live_server, subject, live_app, ["name"])
-    scoped = live_server.services.sealer.scoped_id(live_app.id, subject)
+    scoped = live_server.runtime.sealer.scoped_id(live_app.id, subject)
     engine = live_server.runtime.engine
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE ledger_leaves RENAME TO ledger_leaves_offline"))

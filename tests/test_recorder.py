@@ -76,7 +76,9 @@ def _leaf_count(engine: Engine) -> int:
 def test_record_returns_only_once_its_rows_are_leaves(
     engine: Engine, sizes: list[int], max_batch: int, wait_ms: float
 ) -> None:
-    recorder = DisclosureRecorder(ledger=_ledger(engine), max_batch=max_batch, wait_ms=wait_ms)
+    recorder = DisclosureRecorder(
+        ledger=_ledger(engine), max_batch=max_batch, wait_ms=wait_ms
+    ).start()
     before = _leaf_count(engine)
     seen: list[tuple[int, int]] = []
 
@@ -106,7 +108,7 @@ def test_a_failed_commit_fails_every_request_of_it_and_writes_nothing(
     migrate(engine)
     with engine.begin() as connection:  # a real storage failure: the table is gone
         connection.exec_driver_sql("DROP TABLE ledger_leaves")
-    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0).start()
 
     async def load() -> list[BaseException | None]:
         results = await asyncio.gather(
@@ -125,7 +127,7 @@ def test_a_failed_commit_fails_every_request_of_it_and_writes_nothing(
 
 
 def test_waiters_on_several_event_loops_are_all_released(engine: Engine) -> None:
-    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=5.0).start()
     done: list[int] = []
     errors: list[BaseException] = []
 
@@ -150,7 +152,7 @@ def test_waiters_on_several_event_loops_are_all_released(engine: Engine) -> None
 
 
 def test_a_cancelled_waiter_leaves_the_others_released(engine: Engine) -> None:
-    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=20.0)
+    recorder = DisclosureRecorder(ledger=_ledger(engine), wait_ms=20.0).start()
 
     async def load() -> tuple[bool, int]:
         leaving = asyncio.ensure_future(recorder.record(_rows(1)))
@@ -169,7 +171,7 @@ def test_a_cancelled_waiter_leaves_the_others_released(engine: Engine) -> None:
 
 
 def test_a_closed_recorder_refuses(engine: Engine) -> None:
-    recorder = DisclosureRecorder(ledger=_ledger(engine))
+    recorder = DisclosureRecorder(ledger=_ledger(engine)).start()
     recorder.close()
 
     async def late() -> None:
@@ -180,7 +182,7 @@ def test_a_closed_recorder_refuses(engine: Engine) -> None:
 
 
 def test_a_request_queued_as_the_writer_stops_is_failed_not_stranded(engine: Engine) -> None:
-    recorder = DisclosureRecorder(ledger=_ledger(engine))
+    recorder = DisclosureRecorder(ledger=_ledger(engine)).start()
 
     async def race() -> None:
         recorder._queue.put(None)  # the writer stops, as it does when closing ...

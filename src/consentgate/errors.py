@@ -12,6 +12,7 @@ field names, never personal-data values.
     │   ├── UnknownPurpose           UNKNOWN_PURPOSE      400
     │   └── ProofError               INVALID_PROOF        400  (cannot exist, or fails)
     ├── CatalogInvalid               CATALOG_INVALID      400  (a broken catalog file)
+    ├── SourceInvalid                SOURCE_INVALID       400  (a broken source mapping file)
     ├── NotFound                     NOT_FOUND            404
     │   ├── AppNotFound
     │   ├── ConsentNotFound
@@ -66,6 +67,7 @@ __all__ = [
     "NotFound",
     "NoteError",
     "ProofError",
+    "SourceInvalid",
     "StorageUnavailable",
     "SubjectNotFound",
     "Unauthenticated",
@@ -123,6 +125,19 @@ class CatalogInvalid(ConsentGateError):
 
     def __init__(self, source: str, entry: str, problem: str) -> None:
         super().__init__(f"catalog {source}: entry {entry}: {problem}")
+        self.source = source
+        self.entry = entry
+        self.problem = problem
+
+
+class SourceInvalid(ConsentGateError):
+    """A source mapping file (``CONSENTGATE_SOURCE``) that cannot be used as it stands."""
+
+    code = "SOURCE_INVALID"
+    http_status = 400
+
+    def __init__(self, source: str, entry: str, problem: str) -> None:
+        super().__init__(f"source mapping {source}: entry {entry}: {problem}")
         self.source = source
         self.entry = entry
         self.problem = problem

@@ -1,17 +1,36 @@
-"""Everything a command or request needs, opened once from settings."""
+"""The composition root: everything a command or a server needs, built once from settings —
+the only place that knows how the rooms and services fit together.
+
+``open_runtime(settings)`` opens the database (migrated), the catalog, the source
+(``CONSENTGATE_SOURCE``: the demo platform, or a SQL mapping file for ``SqlSource``), the
+stores, the receipt key, the token verifiers, and the read path: the recorder, the
+integrator, harvest detection with containment bound to the stores and the webhook, and the
+``Gateway``. Building starts no thread: ``Runtime.start()`` starts the recorder, the
+integrator and the webhook sender, ``stop()`` stops them (FastAPI's lifespan calls both);
+``close()`` also releases the database.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from consentgate.breach import WebhookNotifier, contain
 from consentgate.catalog import Catalog, default_catalog, load_catalog
-from consentgate.consent.receipts import ReceiptSigner
-from consentgate.settings import ConsentPolicy, Settings, load_settings
+from consentgate.clock import to_micros, utc_now
+from consentgate.consent import ConsentStore, ReceiptSigner
+from consentgate.detect import Detector
+from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
+from consentgate.ledger.integrator import Integrator
+from consentgate.settings import DEMO_SOURCE, ConsentPolicy, Settings, load_settings
+from consentgate.sources import Source, SqlSource, load_mapping
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.database import Database
+from consentgate.storage.secrets import server_secret
 from consentgate.stores import Stores, open_stores
+from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -21,32 +40,149 @@ class Runtime:
     settings: Settings
     db: Database
     catalog: Catalog
-    source: PlatformSource
+    source: Source
+    stores: Stores
     signer: ReceiptSigner
     consent_policy: ConsentPolicy
-    stores: Stores
+    sealer: IdSealer
+    app_tokens: AppTokens
+    # None when neither a subject-token secret nor a JWKS is configured (outside demo mode)
+    subject_tokens: SubjectTokens | None
+    subject_secret: bytes | None  # the HS256 secret of subject tokens, when there is one
+    recorder: DisclosureRecorder
+    integrator: Integrator
+    notifier: WebhookNotifier | None
+    watch: Watch | None  # harvest detection, when CONSENTGATE_DETECT is on
+    gateway: Gateway
+    source_db: Database | None = None  # the platform's own database, when not ours
+    _running: bool = field(default=False, repr=False)
 
     @property
     def engine(self) -> Engine:
         return self.db.engine
 
+    def start(self) -> None:
+        """Start the background threads: the disclosure writer, the integrator, the webhook
+        sender (once; what the app's lifespan does at startup)."""
+        if self._running:
+            return
+        self._running = True
+        self.recorder.start()
+        self.integrator.start()
+        if self.notifier is not None:
+            self.notifier.start()
+
+    def stop(self) -> None:
+        """Stop them: queued disclosures are committed or refused, the last leaves signed,
+        queued webhooks sent (what the lifespan does at shutdown)."""
+        if not self._running:
+            return
+        self._running = False
+        if self.notifier is not None:
+            self.notifier.close()
+        self.recorder.close()
+        self.integrator.close()
+
     def close(self) -> None:
+        self.stop()
         self.db.dispose()
+        if self.source_db is not None:
+            self.source_db.dispose()
 
 
 def open_runtime(settings: Settings | None = None) -> Runtime:
-    """Open the database (migrating it to the current schema), the catalog, the demo
-    platform source and the receipt key."""
+    """Everything, from ``settings`` (the environment when None; a bad variable is one
+    ``InvalidInput`` naming it)."""
     if settings is None:
         settings = load_settings()
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
     db = Database.open(settings.database_url)
+    source, source_db = _source(settings, db, catalog)
+    stores = open_stores(db, ledger_origin=settings.ledger_origin)
+    sealer = IdSealer(server_secret(db, "scoped-ids", size=64))
+    subject_secret = _subject_secret(settings, db)
+    recorder = DisclosureRecorder(
+        ledger=stores.ledger,
+        max_batch=settings.group_commit_max,
+        wait_ms=settings.group_commit_wait_ms,
+    )
+    notifier = None
+    if settings.webhook_url and settings.webhook_secret is not None:  # Settings: both or none
+        notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    watch = _watch(settings, stores, notifier)
     return Runtime(
         settings=settings,
         db=db,
         catalog=catalog,
-        source=PlatformSource(db.engine, catalog=catalog),
+        source=source,
+        stores=stores,
         signer=ReceiptSigner.load_or_create(db),
         consent_policy=settings.consent_policy(),
-        stores=open_stores(db, ledger_origin=settings.ledger_origin),
+        sealer=sealer,
+        app_tokens=AppTokens(
+            server_secret(db, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
+        ),
+        subject_tokens=(
+            SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url)
+            if subject_secret is not None or settings.subject_jwks_url
+            else None
+        ),
+        subject_secret=subject_secret,
+        recorder=recorder,
+        integrator=Integrator(
+            stores.ledger, recorder.appended, period_ms=settings.ledger_integrate_ms
+        ),
+        notifier=notifier,
+        watch=watch,
+        gateway=Gateway(
+            stores=stores,
+            catalog=catalog,
+            source=source,
+            sealer=sealer,
+            recorder=recorder,
+            watch=watch,
+            reads_on_loop=db.is_sqlite,
+        ),
+        source_db=source_db,
     )
+
+
+def _source(settings: Settings, db: Database, catalog: Catalog) -> tuple[Source, Database | None]:
+    """The demo platform, or the SQL table the mapping file names (on the platform's own
+    database when the file gives one), checked against the catalog and the live schema."""
+    if settings.source == DEMO_SOURCE:
+        return PlatformSource(db.engine, catalog=catalog), None
+    config = load_mapping(settings.source)
+    source_db = None if config.database_url is None else Database.open_existing(config.database_url)
+    try:
+        engine = (source_db or db).engine
+        return SqlSource(engine, config.mapping, catalog=catalog), source_db
+    except Exception:
+        if source_db is not None:
+            source_db.dispose()
+        raise
+
+
+def _subject_secret(settings: Settings, db: Database) -> bytes | None:
+    """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one (kept in the
+    database, so ``consentgate subjects token`` mints what the server accepts)."""
+    if settings.subject_token_secret is not None:
+        return settings.subject_token_secret.get_secret_value().encode()
+    if settings.demo:
+        return server_secret(db, DEMO_SUBJECT_KEY_NAME)
+    return None
+
+
+def _watch(settings: Settings, stores: Stores, notifier: WebhookNotifier | None) -> Watch | None:
+    """Harvest detection: the detector, and containment through the stores (notifying by
+    webhook when one is configured); None when ``CONSENTGATE_DETECT`` is off."""
+    if not settings.detect:
+        return None
+    detector = Detector(
+        settings.thresholds(), consenting=functools.partial(_consenting, stores.consents)
+    )
+    return Watch(detector, contain=functools.partial(contain, stores, notifier=notifier))
+
+
+def _consenting(consents: ConsentStore, app_id: str) -> int:
+    return consents.count_live_subjects(app_id, now_us=to_micros(utc_now()))

@@ -18,23 +18,32 @@ from consentgate.api import (
     routes_oauth,
 )
 from consentgate.api.envelope import RequestContext, install_error_handlers
-from consentgate.api.services import Services
+from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.runtime import Runtime
 
-__all__ = ["Services", "create_app"]
+__all__ = ["create_app"]
 
 
-def create_app(runtime: Runtime, *, subject_secret: bytes | None) -> FastAPI:
-    """The consentgate API over ``runtime`` (its database, catalog and source)."""
+def create_app(runtime: Runtime) -> FastAPI:
+    """The consentgate API over ``runtime`` (the composition root). Nothing starts here: the
+    app's lifespan starts the runtime's threads and stops them; the runtime itself (its
+    database) is its owner's to close."""
+    if runtime.subject_tokens is None:
+        raise InvalidInput(
+            "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
+            "data-subject tokens) or CONSENTGATE_SUBJECT_JWKS_URL, or run with --demo"
+        )
     if not structlog.is_configured():
         configure_logging()  # never structlog's default of printing to stdout
-    services = Services.build(runtime, subject_secret=subject_secret)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        services.close()
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
 
     app = FastAPI(
         title="consentgate",
@@ -42,7 +51,7 @@ def create_app(runtime: Runtime, *, subject_secret: bytes | None) -> FastAPI:
         summary="Per-field, own-consent release of personal data to third-party apps.",
         lifespan=lifespan,
     )
-    app.state.services = services
+    app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     app.include_router(routes_oauth.router)
@@ -62,6 +71,6 @@ def create_app(runtime: Runtime, *, subject_secret: bytes | None) -> FastAPI:
         summary="The public key (JWK set) that verifies consent receipts",
     )
     def receipt_keys() -> dict[str, list[dict[str, Any]]]:
-        return {"keys": [services.runtime.signer.public_jwk()]}
+        return {"keys": [runtime.signer.public_jwk()]}
 
     return app

@@ -8,42 +8,48 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from consentgate.api.services import Services, services_of
 from consentgate.api.tokens import bearer
 from consentgate.authz import Action, Actor, require
 from consentgate.errors import AccessDenied, InvalidInput, InvalidToken, NotFound
 from consentgate.operators import find_operator
 from consentgate.policy import AppStatus, Reason
+from consentgate.runtime import Runtime
 
 __all__ = [
     "CurrentApp",
     "CurrentSubject",
-    "ServicesDep",
+    "RuntimeDep",
     "TokenApp",
     "operator_may",
     "require_live_app",
+    "runtime_of",
     "strict_query",
 ]
 
 
-async def _services(request: Request) -> Services:
-    return services_of(request)  # async: a trivial dependency needs no worker thread
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-ServicesDep = Annotated[Services, Depends(_services)]
+async def _runtime(request: Request) -> Runtime:
+    return runtime_of(request)  # async: a trivial dependency needs no worker thread
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
-async def _token_app(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
+async def _token_app(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> str:
     """The app id of a valid access token. Its status is checked where the request is
     served: by the decision itself on the read path, by ``require_live_app`` elsewhere."""
-    return services.tokens.app_id(bearer(authorization))
+    return runtime.app_tokens.app_id(bearer(authorization))
 
 
-def require_live_app(services: Services, app_id: str) -> None:
+def require_live_app(runtime: Runtime, app_id: str) -> None:
     """Refuse an app that is not approved now (I4: a token of an app suspended since it
     was issued is refused on every call)."""
-    status = services.runtime.stores.apps.status(app_id)
+    status = runtime.stores.apps.status(app_id)
     if status is None:
         raise InvalidToken("the token's app no longer exists")
     if status == AppStatus.SUSPENDED:
@@ -52,16 +58,19 @@ def require_live_app(services: Services, app_id: str) -> None:
         raise AccessDenied(Reason.APP_NOT_APPROVED.value, {}, "the app is not approved")
 
 
-def _current_app(services: ServicesDep, app_id: Annotated[str, Depends(_token_app)]) -> str:
-    require_live_app(services, app_id)
+def _current_app(runtime: RuntimeDep, app_id: Annotated[str, Depends(_token_app)]) -> str:
+    require_live_app(runtime, app_id)
     return app_id
 
 
-def _current_subject(services: ServicesDep, authorization: AuthorizationHeader = None) -> str:
+def _current_subject(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> str:
     """The data subject of a platform-issued JWT; a subject the platform does not know is
     404 ``NOT_FOUND``."""
-    subject_id = services.subject_tokens.subject(bearer(authorization))
-    if not services.runtime.source.attributes([subject_id]):
+    tokens = runtime.subject_tokens
+    if tokens is None:  # create_app refuses a runtime without them
+        raise InvalidToken("this server verifies no data-subject tokens")
+    subject_id = tokens.subject(bearer(authorization))
+    if not runtime.source.attributes([subject_id]):
         raise NotFound("the platform does not know this subject")
     return subject_id
 
@@ -76,9 +85,9 @@ def operator_may(action: Action) -> Callable[..., Actor]:
     """A dependency admitting an operator whose role may take ``action`` (``authz``);
     it gives the acting operator, for the library call to record."""
 
-    def dependency(services: ServicesDep, authorization: AuthorizationHeader = None) -> Actor:
+    def dependency(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> Actor:
         token = bearer(authorization)
-        operator = find_operator(services.runtime.stores.operators, token)
+        operator = find_operator(runtime.stores.operators, token)
         if operator is None:
             raise InvalidToken("not a valid operator key")
         require(action=action, actor=operator.actor)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate import breach
-from consentgate.api.deps import ServicesDep, operator_may, strict_query
+from consentgate.api.deps import RuntimeDep, operator_may, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.apps import (
     AppRegistration,
@@ -47,58 +47,54 @@ class OptionalReasonBody(BaseModel):
 
 
 @router.post("", status_code=201, summary="Register an app for review")
-def register(body: AppRegistration, services: ServicesDep, actor: Registrar) -> dict[str, Any]:
-    runtime = services.runtime
+def register(body: AppRegistration, runtime: RuntimeDep, actor: Registrar) -> dict[str, Any]:
     registered = register_app(runtime.stores.apps, runtime.catalog, body, actor=actor)
     return registered.app.as_dict() | {"client_secret": registered.client_secret}
 
 
 @router.get("", summary="List apps", dependencies=[Depends(strict_query("cursor", "limit"))])
 def list_(
-    services: ServicesDep,
+    runtime: RuntimeDep,
     _: Reader,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
-    after = cursor_position(services.sealer, "apps", cursor)
-    found = list_apps(services.runtime.stores.apps, after=after, limit=limit + 1)
-    shown, next_cursor = page(services.sealer, "apps", found, limit, lambda a: a.id)
+    after = cursor_position(runtime.sealer, "apps", cursor)
+    found = list_apps(runtime.stores.apps, after=after, limit=limit + 1)
+    shown, next_cursor = page(runtime.sealer, "apps", found, limit, lambda a: a.id)
     return {"data": [a.as_dict() for a in shown], "paging": {"next": next_cursor}}
 
 
 @router.get("/{app_id}", summary="One app")
-def show(app_id: str, services: ServicesDep, _: Reader) -> dict[str, Any]:
-    return get_app(services.runtime.stores.apps, app_id).as_dict()
+def show(app_id: str, runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
+    return get_app(runtime.stores.apps, app_id).as_dict()
 
 
 @router.post("/{app_id}/approve", summary="Approve all requested fields, or a subset")
 def approve(
-    app_id: str, services: ServicesDep, actor: Approver, body: ApproveBody | None = None
+    app_id: str, runtime: RuntimeDep, actor: Approver, body: ApproveBody | None = None
 ) -> dict[str, Any]:
-    runtime = services.runtime
     fields = body.fields if body is not None else None
     approved = approve_app(runtime.stores.apps, runtime.catalog, app_id, fields=fields, actor=actor)
     return approved.as_dict()
 
 
 @router.post("/{app_id}/reject", summary="Reject a pending app")
-def reject(app_id: str, body: ReasonBody, services: ServicesDep, actor: Rejecter) -> dict[str, Any]:
-    apps = services.runtime.stores.apps
+def reject(app_id: str, body: ReasonBody, runtime: RuntimeDep, actor: Rejecter) -> dict[str, Any]:
+    apps = runtime.stores.apps
     return reject_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
 @router.post("/{app_id}/suspend", summary="Suspend an app: its next request is refused")
-def suspend(
-    app_id: str, body: ReasonBody, services: ServicesDep, actor: Suspender
-) -> dict[str, Any]:
-    apps = services.runtime.stores.apps
+def suspend(app_id: str, body: ReasonBody, runtime: RuntimeDep, actor: Suspender) -> dict[str, Any]:
+    apps = runtime.stores.apps
     return suspend_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
 @router.post("/{app_id}/reinstate", summary="Reinstate a suspended app")
 def reinstate(
-    app_id: str, services: ServicesDep, actor: Reinstater, body: OptionalReasonBody | None = None
+    app_id: str, runtime: RuntimeDep, actor: Reinstater, body: OptionalReasonBody | None = None
 ) -> dict[str, Any]:
     """Reinstate the app and close its open incidents (one transaction)."""
     reason = body.reason if body is not None else None
-    return breach.reinstate(services.runtime.stores, app_id, actor=actor, reason=reason).as_dict()
+    return breach.reinstate(runtime.stores, app_id, actor=actor, reason=reason).as_dict()

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from consentgate.api.deps import CurrentApp, ServicesDep, TokenApp, strict_query
+from consentgate.api.deps import CurrentApp, RuntimeDep, TokenApp, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import to_micros, utc_now
 from consentgate.consent import LiveSubject
@@ -41,9 +41,9 @@ async def read_subject(
     fields: FieldsQuery,
     purpose: PurposeQuery,
     app_id: TokenApp,
-    services: ServicesDep,
+    runtime: RuntimeDep,
 ) -> dict[str, Any]:
-    read = await services.gateway.read_subject(
+    read = await runtime.gateway.read_subject(
         app_id=app_id,
         scoped_id=subject_id,
         purpose=purpose,
@@ -65,11 +65,11 @@ async def read_friends(
     fields: FieldsQuery,
     purpose: PurposeQuery,
     app_id: TokenApp,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
-    read = await services.gateway.read_friends(
+    read = await runtime.gateway.read_friends(
         app_id=app_id,
         scoped_id=subject_id,
         purpose=purpose,
@@ -89,21 +89,21 @@ async def read_friends(
 )
 def app_subjects(
     app_id: CurrentApp,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     purpose: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     if purpose is not None:
-        services.runtime.catalog.require_purpose(purpose)
+        runtime.catalog.require_purpose(purpose)
     scope = f"subjects:{app_id}:{purpose or ''}"
-    after = cursor_position(services.sealer, scope, cursor)
-    found = services.runtime.stores.consents.live_subjects(
+    after = cursor_position(runtime.sealer, scope, cursor)
+    found = runtime.stores.consents.live_subjects(
         app_id=app_id, purpose=purpose, after=after, limit=limit + 1, now_us=to_micros(utc_now())
     )
-    shown, next_cursor = page(services.sealer, scope, found, limit, _subject_id)
+    shown, next_cursor = page(runtime.sealer, scope, found, limit, _subject_id)
     data = [
-        {"id": services.sealer.scoped_id(app_id, s.subject_id), "purposes": list(s.purposes)}
+        {"id": runtime.sealer.scoped_id(app_id, s.subject_id), "purposes": list(s.purposes)}
         for s in shown
     ]
     return {"data": data, "paging": {"next": next_cursor}}

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from consentgate.api.deps import ServicesDep, operator_may, strict_query
+from consentgate.api.deps import RuntimeDep, operator_may, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.authz import Action, Actor
 from consentgate.breach import get_incident, incident_subject_ids, list_incidents
@@ -24,17 +24,17 @@ IncidentPath = Annotated[str, Path(min_length=1, max_length=64)]
     dependencies=[Depends(strict_query("cursor", "limit"))],
 )
 def list_(
-    services: ServicesDep, _: Reader, cursor: CursorQuery = None, limit: LimitQuery = 100
+    runtime: RuntimeDep, _: Reader, cursor: CursorQuery = None, limit: LimitQuery = 100
 ) -> dict[str, Any]:
-    after = cursor_position(services.sealer, "incidents", cursor)
-    found = list_incidents(services.runtime.stores.incidents, after=after, limit=limit + 1)
-    shown, next_cursor = page(services.sealer, "incidents", found, limit, lambda i: i.id)
+    after = cursor_position(runtime.sealer, "incidents", cursor)
+    found = list_incidents(runtime.stores.incidents, after=after, limit=limit + 1)
+    shown, next_cursor = page(runtime.sealer, "incidents", found, limit, lambda i: i.id)
     return {"data": [i.as_dict() for i in shown], "paging": {"next": next_cursor}}
 
 
 @router.get("/{incident_id}", summary="One incident: app, rule, evidence, subjects disclosed")
-def show(incident_id: IncidentPath, services: ServicesDep, _: Reader) -> dict[str, Any]:
-    return get_incident(services.runtime.stores.incidents, incident_id).as_dict()
+def show(incident_id: IncidentPath, runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
+    return get_incident(runtime.stores.incidents, incident_id).as_dict()
 
 
 @router.get(
@@ -44,15 +44,15 @@ def show(incident_id: IncidentPath, services: ServicesDep, _: Reader) -> dict[st
 )
 def subjects(
     incident_id: IncidentPath,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     _: PeopleReader,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     scope = f"incident-subjects:{incident_id}"
-    after = cursor_position(services.sealer, scope, cursor)
+    after = cursor_position(runtime.sealer, scope, cursor)
     found = incident_subject_ids(
-        services.runtime.stores.incidents, incident_id, after=after, limit=limit + 1
+        runtime.stores.incidents, incident_id, after=after, limit=limit + 1
     )
-    shown, next_cursor = page(services.sealer, scope, found, limit, str)
+    shown, next_cursor = page(runtime.sealer, scope, found, limit, str)
     return {"data": [{"subject_id": s} for s in shown], "paging": {"next": next_cursor}}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
-from consentgate.api.deps import ServicesDep, strict_query
+from consentgate.api.deps import RuntimeDep, strict_query
 from consentgate.errors import InvalidInput, StorageUnavailable
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"])
@@ -21,16 +21,16 @@ Index = Annotated[int, Query(ge=0, le=2**62)]
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
-def checkpoint(services: ServicesDep) -> PlainTextResponse:
-    note = services.ledger.latest_note()
+def checkpoint(runtime: RuntimeDep) -> PlainTextResponse:
+    note = runtime.stores.ledger.latest_note()
     if note is None:
         raise StorageUnavailable("no checkpoint has been published yet: retry in a second")
     return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/key", response_class=PlainTextResponse, summary="The checkpoint verifier key")
-def key(services: ServicesDep) -> PlainTextResponse:
-    return PlainTextResponse(services.ledger.verifier.encode(), media_type="text/plain")
+def key(runtime: RuntimeDep) -> PlainTextResponse:
+    return PlainTextResponse(runtime.stores.ledger.verifier.encode(), media_type="text/plain")
 
 
 @router.get(
@@ -38,10 +38,12 @@ def key(services: ServicesDep) -> PlainTextResponse:
     summary="Leaves [start, end) as base64 of their exact bytes (a bounded page)",
     dependencies=[Depends(strict_query("start", "end"))],
 )
-async def leaves(start: Index, end: Index, services: ServicesDep) -> dict[str, Any]:
+async def leaves(start: Index, end: Index, runtime: RuntimeDep) -> dict[str, Any]:
     if end < start:
         raise InvalidInput("end must not be below start")
-    rows = await run_in_threadpool(services.ledger.leaves, start, min(end, start + LEAVES_PAGE))
+    rows = await run_in_threadpool(
+        runtime.stores.ledger.leaves, start, min(end, start + LEAVES_PAGE)
+    )
     return {"leaves": [{"index": i, "leaf": base64.b64encode(data).decode()} for i, data in rows]}
 
 
@@ -50,8 +52,8 @@ async def leaves(start: Index, end: Index, services: ServicesDep) -> dict[str, A
     summary="Inclusion proof of leaf index in the tree of a published size",
     dependencies=[Depends(strict_query("index", "size"))],
 )
-async def inclusion(index: Index, size: Index, services: ServicesDep) -> dict[str, Any]:
-    proof = await run_in_threadpool(services.ledger.inclusion_proof, index, size)
+async def inclusion(index: Index, size: Index, runtime: RuntimeDep) -> dict[str, Any]:
+    proof = await run_in_threadpool(runtime.stores.ledger.inclusion_proof, index, size)
     return {"hashes": [h.hex() for h in proof]}
 
 
@@ -60,6 +62,6 @@ async def inclusion(index: Index, size: Index, services: ServicesDep) -> dict[st
     summary="Consistency proof between two published sizes",
     dependencies=[Depends(strict_query("first", "second"))],
 )
-async def consistency(first: Index, second: Index, services: ServicesDep) -> dict[str, Any]:
-    proof = await run_in_threadpool(services.ledger.consistency_proof, first, second)
+async def consistency(first: Index, second: Index, runtime: RuntimeDep) -> dict[str, Any]:
+    proof = await run_in_threadpool(runtime.stores.ledger.consistency_proof, first, second)
     return {"hashes": [h.hex() for h in proof]}

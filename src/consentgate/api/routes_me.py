@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from consentgate.api.deps import CurrentSubject, ServicesDep, strict_query
+from consentgate.api.deps import CurrentSubject, RuntimeDep, strict_query
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.clock import from_micros
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
@@ -19,8 +19,7 @@ Paging = [Depends(strict_query("cursor", "limit"))]
 
 
 @router.post("/consents", status_code=201, summary="Give consent to an app")
-def grant(body: GrantRequest, subject: CurrentSubject, services: ServicesDep) -> dict[str, Any]:
-    runtime = services.runtime
+def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> dict[str, Any]:
     consent = grant_consent(
         runtime.stores.consents,
         apps=runtime.stores.apps,
@@ -37,30 +36,27 @@ def grant(body: GrantRequest, subject: CurrentSubject, services: ServicesDep) ->
 @router.get("/consents", summary="My consents", dependencies=Paging)
 def consents(
     subject: CurrentSubject,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
     scope = f"consents:{subject}"
-    after = cursor_position(services.sealer, scope, cursor)
-    found = list_consents(
-        services.runtime.stores.consents, subject_id=subject, after=after, limit=limit + 1
-    )
-    shown, next_cursor = page(services.sealer, scope, found, limit, lambda c: c.id)
+    after = cursor_position(runtime.sealer, scope, cursor)
+    found = list_consents(runtime.stores.consents, subject_id=subject, after=after, limit=limit + 1)
+    shown, next_cursor = page(runtime.sealer, scope, found, limit, lambda c: c.id)
     return {"data": [c.as_dict() for c in shown], "paging": {"next": next_cursor}}
 
 
 @router.delete(
     "/consents/{consent_id}", status_code=204, summary="Withdraw a consent", response_class=Response
 )
-def withdraw_consent(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> Response:
-    withdraw(services.runtime.stores.consents, subject_id=subject, consent_id=consent_id)
+def withdraw_consent(consent_id: str, subject: CurrentSubject, runtime: RuntimeDep) -> Response:
+    withdraw(runtime.stores.consents, subject_id=subject, consent_id=consent_id)
     return Response(status_code=204)
 
 
 @router.post("/consents/{consent_id}/renew", summary="Renew a consent")
-def renew(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> dict[str, Any]:
-    runtime = services.runtime
+def renew(consent_id: str, subject: CurrentSubject, runtime: RuntimeDep) -> dict[str, Any]:
     return renew_consent(
         runtime.stores.consents,
         apps=runtime.stores.apps,
@@ -75,7 +71,7 @@ def renew(consent_id: str, subject: CurrentSubject, services: ServicesDep) -> di
 @router.get("/disclosures", summary="Who received my data, with ledger proofs", dependencies=Paging)
 def my_disclosures(
     subject: CurrentSubject,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 100,
 ) -> dict[str, Any]:
@@ -83,13 +79,13 @@ def my_disclosures(
     latest published checkpoint (``proof: null`` while not yet covered), and the chain head:
     walking ``prev`` from the head back to -1 checks that none is missing."""
     scope = f"disclosures:{subject}"
-    after = cursor_position(services.sealer, scope, cursor)
+    after = cursor_position(runtime.sealer, scope, cursor)
     if after is not None and not after.isdigit():
         raise InvalidInput("the paging cursor is not valid for this list")
-    found = services.ledger.disclosures_of(
+    found = runtime.stores.ledger.disclosures_of(
         subject, after=None if after is None else int(after), limit=limit + 1
     )
-    shown, next_cursor = page(services.sealer, scope, found.items, limit, lambda d: str(d.index))
+    shown, next_cursor = page(runtime.sealer, scope, found.items, limit, lambda d: str(d.index))
     data = [
         {
             "index": item.index,

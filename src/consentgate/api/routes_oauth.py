@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from consentgate.api.services import services_of
+from consentgate.api.deps import runtime_of
 from consentgate.apps import authenticate_client
 from consentgate.policy import AppStatus
 
@@ -92,9 +92,9 @@ async def token(request: Request) -> JSONResponse:
     if not client_id or not client_secret or len(client_id) > 200 or len(client_secret) > 200:
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=basic)
 
-    services = services_of(request)
+    runtime = runtime_of(request)
     app = await run_in_threadpool(
-        authenticate_client, services.runtime.stores.apps, client_id, client_secret
+        authenticate_client, runtime.stores.apps, client_id, client_secret
     )
     if app is None:
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=basic)
@@ -102,7 +102,7 @@ async def token(request: Request) -> JSONResponse:
         return _oauth_error(
             400, "unauthorized_client", f"the app is {app.status.value}: no tokens are issued"
         )
-    access_token, expires_in = services.tokens.issue(app.id)
+    access_token, expires_in = runtime.app_tokens.issue(app.id)
     return JSONResponse(
         {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in},
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},

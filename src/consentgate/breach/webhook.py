@@ -3,7 +3,8 @@
 ``id.timestamp.body``, signed with the ``standardwebhooks`` library, so any receiver with
 that library or the spec verifies it).
 
-Deliveries run on one background thread so containment never waits on the network; each is
+Deliveries run on one background thread (``start()`` / ``close()``, run by the ``Runtime``)
+so containment never waits on the network; each is
 retried with backoff (1 s, 4 s, 16 s) and given up with a log line naming the incident.
 Bodies carry ids, rule names and numbers only — no personal data.
 """
@@ -37,8 +38,15 @@ class WebhookNotifier:
         self._signer = Webhook(secret)
         self._timeout = timeout
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the delivery thread (events queued before are delivered then)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="consentgate-webhook", daemon=True
+            )
+            self._thread.start()
 
     def notify(self, event_type: str, data: Mapping[str, Any]) -> str:
         """Queue an event; returns its webhook id."""
@@ -52,8 +60,11 @@ class WebhookNotifier:
         return message_id
 
     def close(self, *, timeout: float = 5.0) -> None:
+        if self._thread is None:
+            return
         self._queue.put(None)
         self._thread.join(timeout=timeout)
+        self._thread = None
 
     def _run(self) -> None:
         with httpx.Client(timeout=self._timeout) as client:

@@ -10,7 +10,6 @@ import typer
 import uvicorn
 
 from consentgate.api import create_app
-from consentgate.api.tokens import DEMO_SUBJECT_KEY_NAME, mint_subject_token
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
@@ -19,33 +18,18 @@ from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
 from consentgate.sources.synthetic import generate_platform, platform_stats
-from consentgate.storage.secrets import server_secret
+from consentgate.tokens import mint_subject_token
 
 subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo platform.")
 operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
 
 
-def subject_secret(runtime: Runtime, *, demo: bool) -> bytes | None:
-    """``CONSENTGATE_SUBJECT_TOKEN_SECRET``, or in demo mode a generated one; None when the
-    platform's tokens are verified with its JWKS alone."""
-    configured = runtime.settings.subject_token_secret
-    if configured is not None:  # Settings refused a placeholder or short one (outside demo)
-        return configured.get_secret_value().encode()
-    if demo:
-        return server_secret(runtime.db, DEMO_SUBJECT_KEY_NAME)
-    if runtime.settings.subject_jwks_url:
-        return None
-    raise InvalidInput(
-        "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
-        "data-subject tokens) or CONSENTGATE_SUBJECT_JWKS_URL, or run with --demo"
-    )
-
-
 def minting_secret(runtime: Runtime) -> bytes:
-    """The HS256 secret the demo platform's identity provider signs subject tokens with."""
-    secret = subject_secret(runtime, demo=True)
-    assert secret is not None  # demo mode always has one
-    return secret
+    """The HS256 secret the demo platform's identity provider signs subject tokens with
+    (``runtime`` opened in demo mode always has one)."""
+    if runtime.subject_secret is None:
+        raise InvalidInput("no subject-token secret: open the runtime in demo mode")
+    return runtime.subject_secret
 
 
 def serve(
@@ -60,7 +44,7 @@ def serve(
     """Serve the consentgate HTTP API (OpenAPI at /docs)."""
     configure_logging()
     runtime = open_runtime(load_settings(demo=True) if demo else None)
-    secret = subject_secret(runtime, demo=runtime.settings.demo)
+    app = create_app(runtime)  # refuses a server that could verify no subject token
     admin = runtime.settings.admin_key
     if admin is not None:
         seed_operator_key(runtime.stores.operators, admin.get_secret_value())
@@ -87,8 +71,10 @@ def serve(
                 ]
             )
         )
-    app = create_app(runtime, subject_secret=secret)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        runtime.close()
 
 
 def demo(
@@ -114,7 +100,7 @@ def subject_token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
 ) -> None:
     """Mint a data-subject JWT as the demo platform's identity provider would."""
-    runtime = open_runtime()
+    runtime = open_runtime(load_settings(demo=True))
     if not runtime.source.attributes([subject_id]):
         raise InvalidInput(f"the platform has no subject {subject_id!r}")
     typer.echo(mint_subject_token(subject_id, minting_secret(runtime), ttl_seconds=ttl))

@@ -70,7 +70,7 @@ class Recorder(Protocol):
 
 _Item = tuple[Sequence[DisclosureRow], "asyncio.Future[None]"]
 
-_SHUT_DOWN = "the disclosure recorder is shut down"
+_SHUT_DOWN = "the disclosure recorder is not running"
 _NOT_RECORDED = "the disclosure could not be recorded, so no data was released: retry later"
 
 
@@ -87,14 +87,23 @@ class DisclosureRecorder:
         self._max_batch = max_batch
         self._wait_s = wait_ms / 1000.0
         self._queue: queue.Queue[_Item | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="disclosure-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="consentgate-disclosure-writer", daemon=True
+        )
+        self._started = False
         self._closed = False
         self.batches = 0
-        self._thread.start()
+
+    def start(self) -> DisclosureRecorder:
+        """Start the writer thread (the ``Runtime`` does, in the app's lifespan)."""
+        if not self._started and not self._closed:
+            self._started = True
+            self._thread.start()
+        return self
 
     async def record(self, rows: Sequence[DisclosureRow]) -> None:
         """Return once ``rows`` are durably committed; raise ``LedgerUnavailable`` if not."""
-        if self._closed:
+        if self._closed or not self._started:
             raise LedgerUnavailable(_SHUT_DOWN)
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put((rows, committed))
@@ -103,6 +112,8 @@ class DisclosureRecorder:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if not self._started:
+                return
             self._queue.put(None)
             self._thread.join(timeout=10)
             # a request that slipped in as the writer stopped must not wait for ever

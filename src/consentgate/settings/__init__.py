@@ -18,13 +18,14 @@ from consentgate.settings.base import CapabilitySettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
-from consentgate.settings.storage import DEFAULT_DATABASE_URL, StorageSettings
+from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
 from consentgate.settings.webhooks import WebhookSettings
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_LEDGER_ORIGIN",
+    "DEMO_SOURCE",
     "CapabilitySettings",
     "ConsentPolicy",
     "ConsentSettings",

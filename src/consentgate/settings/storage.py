@@ -1,15 +1,17 @@
-"""Where consentgate keeps its state and which catalog it uses (``CONSENTGATE_DATABASE_URL``,
-``CONSENTGATE_CATALOG``)."""
+"""Where consentgate keeps its state, which catalog it uses, and where the personal data it
+guards lives (``CONSENTGATE_DATABASE_URL``, ``_CATALOG``, ``_SOURCE``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from consentgate.settings.base import CapabilitySettings
 
-__all__ = ["DEFAULT_DATABASE_URL", "StorageSettings"]
+__all__ = ["DEFAULT_DATABASE_URL", "DEMO_SOURCE", "StorageSettings"]
+
+DEMO_SOURCE = "demo"
 
 DEFAULT_DATABASE_URL = "sqlite:///consentgate.db"
 
@@ -22,3 +24,16 @@ class StorageSettings(CapabilitySettings):
     catalog: Path | None = Field(
         default=None, description="A catalog TOML file; the built-in catalog when unset."
     )
+    source: str = Field(
+        default=DEMO_SOURCE,
+        min_length=1,
+        description="Where personal data is read: 'demo' (the demo platform) or a TOML file "
+        "mapping a SQL table to catalog fields (docs/cli.md).",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _demo_or_a_file(cls, value: str) -> str:
+        if value != DEMO_SOURCE and not Path(value).is_file():
+            raise ValueError(f"is neither {DEMO_SOURCE!r} nor a mapping file that exists")
+        return value

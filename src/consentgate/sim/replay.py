@@ -17,12 +17,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-
-from consentgate.api.tokens import mint_subject_token
 from consentgate.runtime import Runtime
 from consentgate.sim.world import World, checked, open_world
-from consentgate.storage.tables import ledger_leaves
+from consentgate.tokens import mint_subject_token
 
 __all__ = ["CRAWLED_FIELDS", "ReplayResult", "run_replay"]
 
@@ -58,9 +55,7 @@ def run_replay(*, subjects: int = 20_000, installs: int = 50, seed: int = 1) -> 
         installers = world.sample_adults(installs, random.Random(seed))
         legacy = _legacy(world.runtime, installers)
         gateway = _gateway(world, installers)
-        with world.runtime.engine.connect() as connection:
-            entries = connection.execute(select(func.count()).select_from(ledger_leaves))
-            ledger_entries = int(entries.scalar_one())
+        ledger_entries = world.runtime.stores.ledger.size()
     return ReplayResult(
         installers=len(installers),
         legacy_exposed_subjects=legacy[0],

@@ -20,15 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
 
 from consentgate.clock import age_on, utc_now
 from consentgate.consent import grant_consent
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
 from consentgate.sim.server import serve_in_subprocess
-from consentgate.sources.synthetic import generate_platform
-from consentgate.storage.tables import platform_subjects
+from consentgate.sources.synthetic import PlatformSource, generate_platform
 
 __all__ = ["SimApp", "World", "checked", "open_world"]
 
@@ -73,9 +71,10 @@ class World:
         """Subjects who can consent alone today (by their country's age of consent)."""
         if not self._adults:
             catalog = self.runtime.catalog
-            with self.runtime.engine.connect() as connection:
-                count = connection.execute(select(func.count()).select_from(platform_subjects))
-                total = int(count.scalar_one())
+            source = self.runtime.source
+            if not isinstance(source, PlatformSource):
+                raise TypeError("the simulations run on the demo platform")
+            total = source.subject_count()
             everyone = [str(i) for i in range(1, total + 1)]
             today = utc_now().date()
             self._adults = [

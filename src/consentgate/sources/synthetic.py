@@ -234,6 +234,11 @@ class PlatformSource(SqlSource):
     def __init__(self, engine: Engine, *, catalog: Catalog) -> None:
         super().__init__(engine, PLATFORM_MAPPING, catalog=catalog)
 
+    def subject_count(self) -> int:
+        """How many people the platform holds (ids are ``"1"`` .. that number)."""
+        rows = self._rows(select(func.count()).select_from(platform_subjects))
+        return int(rows[0][0])
+
     def friends(self, subject_id: str) -> list[str]:
         statement = select(platform_subjects.c.friend_ids).where(
             platform_subjects.c.id == subject_id

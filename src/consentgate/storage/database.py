@@ -32,6 +32,11 @@ class Database:
         migrate(engine)
         return cls(engine)
 
+    @classmethod
+    def open_existing(cls, url: str) -> Database:
+        """A database someone else owns (a platform's, for a ``SqlSource``): never migrated."""
+        return cls(make_engine(url))
+
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.engine)
