@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from consentgate.cli import apps, consents, incidents, ledger, platform, server, simulate
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.gateway import evaluate_access
 from consentgate.runtime import open_runtime
-from consentgate.storage import schema_revision
 
 __all__ = ["app", "main"]
 
@@ -39,8 +37,8 @@ def init(as_json: Annotated[bool, JsonOption] = False) -> None:
     """Create or migrate the database and the receipt signing key."""
     runtime = open_runtime()
     record = {
-        "database": make_url(runtime.settings.database_url).render_as_string(hide_password=True),
-        "schema_revision": schema_revision(runtime.engine),
+        "database": runtime.db.display_url(),
+        "schema_revision": runtime.db.schema_revision(),
         "catalog_version": runtime.catalog.version,
         "fields": len(runtime.catalog.fields),
         "purposes": list(runtime.catalog.purposes),

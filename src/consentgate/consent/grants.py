@@ -28,7 +28,7 @@ from consentgate.errors import (
 )
 from consentgate.policy import ConsentView, Reason, decide
 from consentgate.settings.consent import ConsentPolicy
-from consentgate.sources.base import Source
+from consentgate.sources import Source
 from consentgate.validation import parse_model
 
 __all__ = [
