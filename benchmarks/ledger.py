@@ -95,7 +95,7 @@ def group_commit(url: str, count: int, in_flight: int, max_batch: int) -> dict[s
     engine = make_engine(url)
     migrate(engine)
     ledger = SqlLedger(Database(engine), NoteSigner(ORIGIN, Ed25519PrivateKey.generate()))
-    recorder = DisclosureRecorder(ledger=ledger, max_batch=max_batch)
+    recorder = DisclosureRecorder(ledger=ledger, max_batch=max_batch).start()
     rows = [
         DisclosureRow(
             at_us=e.at_us,

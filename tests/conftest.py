@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from consentgate.api import create_app
 from consentgate.apps import approve_app, register_app
 from consentgate.authz import Actor
 from consentgate.catalog import Catalog, default_catalog
-from consentgate.consent import ReceiptSigner
+from consentgate.consent import Consent, ReceiptSigner
 from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
@@ -216,6 +216,25 @@ def approved_app_id(stores: Stores, catalog: Catalog) -> str:
     registered = register_app(stores.apps, catalog, REGISTRATION, now=NOW, actor=OPERATOR)
     approve_app(stores.apps, catalog, registered.app.id, now=NOW, actor=OPERATOR)
     return registered.app.id
+
+
+def consent_record(app_id: str, subject_id: str, consent_id: str) -> Consent:
+    """A consent as a store keeps it (for store tests that need one without a grant)."""
+    return Consent(
+        id=consent_id,
+        subject_id=subject_id,
+        app_id=app_id,
+        purpose="analytics",
+        fields=("name",),
+        explicit=False,
+        parental_consent=None,
+        notice_version="1",
+        granted_at=NOW,
+        renewed_at=None,
+        expires_at=NOW + timedelta(days=90),
+        withdrawn_at=None,
+        receipt="r",
+    )
 
 
 @pytest.fixture

@@ -3,19 +3,16 @@ erasure leaf, the consents, the incident lists and the key go together, or not a
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from consentgate.apps import register_app
 from consentgate.breach import MemoryIncidentStore, SqlIncidentStore
 from consentgate.catalog import Catalog
-from consentgate.consent import Consent
 from consentgate.ledger import Entry, Leaf
 from consentgate.rights import shred_subject
 from consentgate.stores import MemoryStores, Stores
 
-from .conftest import NOW, OPERATOR, REGISTRATION
+from .conftest import OPERATOR, REGISTRATION, consent_record
 
 
 def _disclosed(stores: Stores, subject_id: str) -> None:
@@ -35,31 +32,13 @@ def _disclosed(stores: Stores, subject_id: str) -> None:
     )
 
 
-def _consent(subject_id: str, consent_id: str, app_id: str) -> Consent:
-    return Consent(
-        id=consent_id,
-        subject_id=subject_id,
-        app_id=app_id,
-        purpose="analytics",
-        fields=("name",),
-        explicit=False,
-        parental_consent=None,
-        notice_version="1",
-        granted_at=NOW,
-        renewed_at=None,
-        expires_at=NOW + timedelta(days=90),
-        withdrawn_at=None,
-        receipt="r",
-    )
-
-
 def test_erasure_is_all_or_nothing(
     bundle: Stores, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app_id = register_app(bundle.apps, catalog, REGISTRATION, actor=OPERATOR).app.id
     subject = f"erased-{app_id}"
     _disclosed(bundle, subject)
-    bundle.consents.add(_consent(subject, f"cns_erase_{app_id}", app_id))
+    bundle.consents.add(consent_record(app_id, subject, f"cns_erase_{app_id}"))
     kind = MemoryIncidentStore if isinstance(bundle, MemoryStores) else SqlIncidentStore
 
     def broken(*_: object, **__: object) -> int:

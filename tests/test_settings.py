@@ -89,3 +89,23 @@ def test_a_bad_variable_is_one_line_from_the_ledger_command(
     assert result.stderr.startswith("error: BAD_REQUEST: setting CONSENTGATE_LEDGER_ORIGIN: ")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["demo", "--subjects", "10", "--installs", "1"],
+        ["simulate", "benign", "--apps", "1", "--subjects", "10"],
+        ["subjects", "token", "1"],
+        ["incidents", "list"],
+    ],
+)
+def test_a_bad_variable_is_one_line_from_every_kind_of_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, command: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CONSENTGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    monkeypatch.setenv("CONSENTGATE_CONSENT_TTL_DAYS", "soon")
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: BAD_REQUEST: setting CONSENTGATE_CONSENT_TTL_DAYS")
+    assert len(result.stderr.strip().splitlines()) == 1

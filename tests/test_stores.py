@@ -6,7 +6,6 @@ consent write one event."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 
@@ -21,13 +20,13 @@ from consentgate.breach import (
 )
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros
-from consentgate.consent import Consent, consent_history, withdraw_consent
+from consentgate.consent import consent_history, withdraw_consent
 from consentgate.detect import Finding
 from consentgate.errors import InvalidTransition
 from consentgate.policy import AppStatus
 from consentgate.stores import MemoryStores, Stores
 
-from .conftest import NOW, OPERATOR, REGISTRATION
+from .conftest import NOW, OPERATOR, REGISTRATION, consent_record
 
 DPO = Actor.operator("op_dpo", Role.DPO)
 
@@ -46,24 +45,6 @@ def _approved(stores: Stores, catalog: Catalog) -> str:
         fields_approved=list(REGISTRATION["fields"]),
     )
     return app_id
-
-
-def _consent(app_id: str, subject_id: str, consent_id: str) -> Consent:
-    return Consent(
-        id=consent_id,
-        subject_id=subject_id,
-        app_id=app_id,
-        purpose="analytics",
-        fields=("name",),
-        explicit=False,
-        parental_consent=None,
-        notice_version="1",
-        granted_at=NOW,
-        renewed_at=None,
-        expires_at=NOW + timedelta(days=90),
-        withdrawn_at=None,
-        receipt="r",
-    )
 
 
 def test_the_app_store_keeps_status_changes_and_who_made_them(
@@ -94,7 +75,7 @@ def test_a_transaction_is_all_or_nothing_across_rooms(bundle: Stores, catalog: C
 
     def both_then_fail() -> None:
         with bundle.transaction() as tx:
-            tx.consents.add(_consent(app_id, "17", "cns_tx_rolled_back"))
+            tx.consents.add(consent_record(app_id, "17", "cns_tx_rolled_back"))
             suspend_app(tx.apps, app_id, reason="inside", actor=DPO, now=NOW)
             raise RuntimeError("boom")
 
@@ -103,7 +84,7 @@ def test_a_transaction_is_all_or_nothing_across_rooms(bundle: Stores, catalog: C
     assert bundle.consents.get(subject_id="17", consent_id="cns_tx_rolled_back") is None
     assert bundle.apps.status(app_id) is AppStatus.APPROVED
     with bundle.transaction() as tx:
-        tx.consents.add(_consent(app_id, "17", "cns_tx_kept"))
+        tx.consents.add(consent_record(app_id, "17", "cns_tx_kept"))
         suspend_app(tx.apps, app_id, reason="inside", actor=DPO, now=NOW)
     assert bundle.consents.get(subject_id="17", consent_id="cns_tx_kept") is not None
     assert bundle.apps.status(app_id) is AppStatus.SUSPENDED
@@ -156,7 +137,7 @@ def test_two_concurrent_withdrawals_write_one_event(stores: Stores, catalog: Cat
     outcomes: list[str] = []
     for n in range(12):
         consent_id = f"cns_race_{app_id}_{n}"
-        stores.consents.add(_consent(app_id, "21", consent_id))
+        stores.consents.add(consent_record(app_id, "21", consent_id))
         start = threading.Barrier(2)
 
         def withdraw(consent_id: str = consent_id, start: threading.Barrier = start) -> None:

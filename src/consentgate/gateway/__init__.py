@@ -6,8 +6,9 @@ this package. Also the decision loader (``evaluate_access``), app-scoped ids and
 (``IdSealer``), the group-commit recorder and the harvest watch."""
 
 from consentgate.gateway.access import evaluate_access
-from consentgate.gateway.read import MAX_FIELDS, FriendRead, FriendsRead, Gateway, SubjectRead
+from consentgate.gateway.read import MAX_FIELDS, Gateway
 from consentgate.gateway.recorder import DisclosureRecorder, DisclosureRow, Recorder
+from consentgate.gateway.results import FriendRead, FriendsRead, SubjectRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
 

@@ -20,6 +20,7 @@ from consentgate.detect import ReadEvent
 from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
 from consentgate.gateway.access import evaluate_access
 from consentgate.gateway.recorder import DisclosureRow
+from consentgate.gateway.results import FriendRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
 from consentgate.policy import Decision, Reason, decide
@@ -42,19 +43,12 @@ class _ReleasableSubject:
 
 
 @dataclass(frozen=True)
-class _ReleasableFriend:
-    id: str
-    data: dict[str, Any]
-    withheld: dict[str, str]
-
-
-@dataclass(frozen=True)
 class _ReleasableFriends:
     """A page of friends and the disclosures (the ``friends`` field, one per friend) that
     must be committed first."""
 
     id: str
-    friends: list[_ReleasableFriend]
+    friends: list[FriendRead]  # held in here until the commit
     next_cursor: str | None
     disclosures: list[DisclosureRow]
 
@@ -151,7 +145,7 @@ class _Planner:
             refused.update(_reasons(decision))
         self._observe(read, withheld=refused, disclosed=(subject_id, *(f for f, _ in chosen)))
         rows = [self._row(app_id, subject_id, purpose, gate, request_id, now)]
-        data: list[_ReleasableFriend] = []
+        data: list[FriendRead] = []
         by_fields: dict[tuple[str, ...], list[str]] = {}
         for friend_id, decision in chosen:
             by_fields.setdefault(decision.allowed, []).append(friend_id)
@@ -164,9 +158,7 @@ class _Planner:
                 continue
             released = self._release(app_id, purpose, friend_id, record, decision.allowed, now)
             data.append(
-                _ReleasableFriend(
-                    self.sealer.scoped_id(app_id, friend_id), released, _reasons(decision)
-                )
+                FriendRead(self.sealer.scoped_id(app_id, friend_id), released, _reasons(decision))
             )
             rows.append(self._row(app_id, friend_id, purpose, decision, request_id, now))
         next_cursor = self.sealer.cursor(scope, chosen[-1][0]) if more and chosen else None

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
 
 import anyio.to_thread
 
@@ -39,51 +37,15 @@ from consentgate.detect import ReadEvent
 from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
 from consentgate.gateway.planner import _Planner
 from consentgate.gateway.recorder import Recorder
+from consentgate.gateway.results import FriendsRead, SubjectRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
-__all__ = ["MAX_FIELDS", "FriendRead", "FriendsRead", "Gateway", "SubjectRead"]
+__all__ = ["MAX_FIELDS", "Gateway"]
 
 MAX_FIELDS = 64
-
-
-@dataclass(frozen=True)
-class SubjectRead:
-    """A single-subject read whose disclosure is durably committed: safe to send."""
-
-    committed: ClassVar[bool] = True
-    id: str
-    data: dict[str, Any]
-    withheld: dict[str, str]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "data": self.data, "withheld": self.withheld}
-
-
-@dataclass(frozen=True)
-class FriendRead:
-    id: str
-    data: dict[str, Any]
-    withheld: dict[str, str]
-
-
-@dataclass(frozen=True)
-class FriendsRead:
-    """A page of friends whose disclosures are durably committed: safe to send."""
-
-    committed: ClassVar[bool] = True
-    id: str
-    friends: tuple[FriendRead, ...]
-    next_cursor: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "data": [{"id": f.id, "data": f.data, "withheld": f.withheld} for f in self.friends],
-            "paging": {"next": self.next_cursor},
-        }
 
 
 class Gateway:
@@ -172,8 +134,7 @@ class Gateway:
             )
         )
         await self._recorder.record(body.disclosures)  # I2: committed before it leaves
-        friends = tuple(FriendRead(f.id, f.data, f.withheld) for f in body.friends)
-        return FriendsRead(id=body.id, friends=friends, next_cursor=body.next_cursor)
+        return FriendsRead(id=body.id, friends=tuple(body.friends), next_cursor=body.next_cursor)
 
     async def _names(
         self, app_id: str, purpose: str, fields: Sequence[str], client: str, now: datetime

@@ -24,7 +24,7 @@ import httpx
 from consentgate.clock import age_on, utc_now
 from consentgate.consent import grant_consent
 from consentgate.runtime import Runtime, open_runtime
-from consentgate.settings import Settings
+from consentgate.settings import load_settings
 from consentgate.sim.server import serve_in_subprocess
 from consentgate.sources.synthetic import PlatformSource, generate_platform
 
@@ -166,7 +166,7 @@ def open_world(*, subjects: int, seed: int, detect: bool) -> Iterator[World]:
     own process on a free port (the simulation's clients run here, in parallel with it)."""
     with tempfile.TemporaryDirectory(prefix="consentgate-sim-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'sim.db'}"
-        runtime = open_runtime(Settings(database_url=database_url, detect=detect, demo=True))
+        runtime = open_runtime(load_settings(database_url=database_url, detect=detect, demo=True))
         try:
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
             admin = "cgop_" + secrets.token_urlsafe(32)
