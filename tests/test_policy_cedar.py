@@ -640,6 +640,20 @@ WINDOW_CASES = {
 }
 
 
+def _election_decision(app: AppView, case: str) -> Decision:
+    subject, state, consents, now, _ = ELECTION_CASES[case]
+    return decide(
+        app=app,
+        subject=subject,
+        consents=consents,
+        purpose="political_campaigning",
+        fields=ELECTION_FIELDS,
+        catalog=CATALOG,
+        now=now,
+        state=state,
+    )
+
+
 @pytest.mark.parametrize("variant", list(APP_VARIANTS))
 @pytest.mark.parametrize("case", list(ELECTION_CASES))
 def test_election_and_state_cases_agree(oracle: CedarOracle, case: str, variant: str) -> None:
@@ -652,16 +666,7 @@ def test_election_and_state_cases_agree(oracle: CedarOracle, case: str, variant:
         consents=consents,
         states={subject.id: state},
     )
-    ours = decide(
-        app=app,
-        subject=subject,
-        consents=consents,
-        purpose="political_campaigning",
-        fields=ELECTION_FIELDS,
-        catalog=CATALOG,
-        now=now,
-        state=state,
-    )
+    ours = _election_decision(app, case)
     for windows in (None, tuple(CATALOG.elections)):
         read = CedarRead(
             "app_a",
@@ -678,18 +683,8 @@ def test_election_and_state_cases_agree(oracle: CedarOracle, case: str, variant:
 @pytest.mark.parametrize("variant", list(APP_VARIANTS))
 def test_election_and_state_expectations(variant: str) -> None:
     """The named cases mean what the rule says, for each developer."""
-    app = APP_VARIANTS[variant]
-    for case, (subject, state, consents, now, allowed) in ELECTION_CASES.items():
-        decision = decide(
-            app=app,
-            subject=subject,
-            consents=consents,
-            purpose="political_campaigning",
-            fields=ELECTION_FIELDS,
-            catalog=CATALOG,
-            now=now,
-            state=state,
-        )
+    for case, (*_, allowed) in ELECTION_CASES.items():
+        decision = _election_decision(APP_VARIANTS[variant], case)
         third_country = variant != "EEA developer"
         expected = () if third_country and case in WINDOW_CASES else allowed
         assert decision.allowed == expected, (case, variant)
