@@ -31,9 +31,16 @@ from typing import Any
 import cedarpy
 
 from consentgate.catalog import default_catalog
-from consentgate.clock import to_micros, ymd
-from consentgate.policy import AppStatus, AppView, ConsentView, SubjectView, decide
-from consentgate.testing.cedar import CedarOracle
+from consentgate.clock import to_micros
+from consentgate.policy import AppStatus, AppView, ConsentView, SubjectState, SubjectView, decide
+from consentgate.testing.cedar import (
+    CedarOracle,
+    app_entity,
+    catalog_entities,
+    consent_entity,
+    country_entity,
+    subject_entity,
+)
 
 CATALOG = default_catalog()
 FIELDS = [
@@ -139,74 +146,24 @@ def run_decide(world: World, request: Request) -> tuple[str, ...]:
     ).allowed
 
 
-def _ref(kind: str, ident: str) -> dict[str, Any]:
-    return {"__entity": {"type": kind, "id": ident}}
-
-
-def _entity(kind: str, ident: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    return {"uid": {"type": kind, "id": ident}, "attrs": attrs, "parents": []}
-
-
-STATIC_ENTITIES = [
-    _entity(
-        "Field",
-        name,
-        {"special": spec.special, "forbidden": spec.forbidden_to_third_parties},
-    )
-    for name, spec in CATALOG.fields.items()
-] + [
-    _entity("Purpose", pid, {"explicit_required": p.explicit_required})
-    for pid, p in CATALOG.purposes.items()
-]
-
-
 BASE = cedarpy.Entities.from_json_str(
-    json.dumps(
-        STATIC_ENTITIES
-        + [_entity("Country", c, {"age_of_consent": CATALOG.age_of_consent(c)}) for c in COUNTRIES]
-    )
+    json.dumps(catalog_entities(CATALOG) + [country_entity(c, CATALOG) for c in COUNTRIES])
 )
 
 
 def run_cedar(oracle: CedarOracle, world: World, request: Request) -> tuple[str, ...]:
     """One read through Cedar: the per-read entity slice added to a pre-parsed base of the
-    static entities (fields, purposes, countries), the requests, one engine call."""
+    static entities (fields, purposes, election windows, countries), the requests, one
+    engine call. No election window is open at NOW, so none is put to Cedar."""
     entities: list[dict[str, Any]] = []
     app = world.apps.get(request.app_id)
     if app is not None:
-        entities.append(
-            _entity(
-                "App",
-                app.id,
-                {
-                    "status": str(app.status),
-                    "purposes": [_ref("Purpose", p) for p in sorted(app.purposes)],
-                    "approved_fields": [_ref("Field", f) for f in CATALOG.names(app.approved_mask)],
-                },
-            )
-        )
+        entities.append(app_entity(app, CATALOG))
     subject = world.subjects.get(request.subject_id)
     if subject is not None:
-        country = subject.country or ""
-        attrs: dict[str, Any] = {"country": _ref("Country", country)}
-        if subject.birth_date is not None:
-            attrs["birth_ymd"] = ymd(subject.birth_date)
-        entities.append(_entity("Subject", subject.id, attrs))
+        entities.append(subject_entity(subject, SubjectState.NONE))
     candidates = world.consents.get((request.subject_id, request.app_id), [])
-    for consent in candidates:
-        c_attrs: dict[str, Any] = {
-            "subject": _ref("Subject", consent.subject_id),
-            "app": _ref("App", consent.app_id),
-            "purpose": _ref("Purpose", consent.purpose),
-            "fields": [_ref("Field", f) for f in CATALOG.names(consent.fields_mask)],
-            "explicit": consent.explicit,
-            "parental": consent.parental,
-            "granted_at": consent.granted_us,
-            "expires_at": consent.expires_us,
-        }
-        if consent.withdrawn_us is not None:
-            c_attrs["withdrawn_at"] = consent.withdrawn_us
-        entities.append(_entity("Consent", consent.id, c_attrs))
+    entities.extend(consent_entity(consent, CATALOG) for consent in candidates)
     pairs = oracle.requests(
         app_id=request.app_id,
         subject_id=request.subject_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["age_on", "from_micros", "to_micros", "utc_now", "ymd"]
+__all__ = ["age_on", "from_micros", "rfc3339", "to_micros", "utc_now", "ymd"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -34,3 +34,11 @@ def ymd(day: date) -> int:
 def age_on(birth: date, day: date) -> int:
     """Completed years of life on ``day`` (the same rule as the ``ymd`` arithmetic)."""
     return (ymd(day) - ymd(birth)) // 10000
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in UTC as RFC 3339 with ``Z``: ``2019-02-28T10:00:00Z`` (microseconds
+    appear only when there are some); naive datetimes are refused."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (UTC)")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

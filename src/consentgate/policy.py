@@ -11,7 +11,13 @@ A field is released only if, at ``now`` (I1):
   (granted at or before ``now``, not expired, not withdrawn at or before ``now``);
   that consent is explicit if the field is a special category or the purpose requires it;
   that consent carries parental evidence if the subject is under their country's age of
-  digital consent (or their birth date is unknown).
+  digital consent (or their birth date is unknown);
+  the subject's processing is not restricted (Art. 18) and they have not objected to the
+  purpose (Art. 21);
+  for ``political_campaigning`` on a day (UTC) inside an election window for the subject's
+  country (any open window when the country is unknown): the field is not a special
+  category, the subject has reached the window's voting age that day (a known birth date),
+  and the app's developer is in the EU/EEA (a known country).
 
 The same rule is written in Cedar in ``policies/consent.cedar``; a differential test holds
 the two to the same answers.
@@ -21,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
-from consentgate.catalog import Catalog
+from consentgate.catalog import EEA_COUNTRIES, POLITICAL_PURPOSE, Catalog
 from consentgate.clock import to_micros, ymd
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "ConsentView",
     "Decision",
     "Reason",
+    "SubjectState",
     "SubjectView",
     "decide",
 ]
@@ -52,6 +60,9 @@ class Reason(StrEnum):
     FIELD_NOT_CONSENTED = "FIELD_NOT_CONSENTED"
     EXPLICIT_CONSENT_REQUIRED = "EXPLICIT_CONSENT_REQUIRED"
     PARENTAL_CONSENT_REQUIRED = "PARENTAL_CONSENT_REQUIRED"
+    SUBJECT_RESTRICTED = "SUBJECT_RESTRICTED"
+    OBJECTION = "OBJECTION"
+    ELECTION_SAFEGUARD = "ELECTION_SAFEGUARD"
     DECISION_ERROR = "DECISION_ERROR"
 
 
@@ -64,10 +75,15 @@ class AppStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AppView:
+    """An app as the rule sees it; ``developer_country`` (ISO 3166-1 alpha-2, None when
+    unknown) matters only inside election windows, where unknown counts as outside the
+    EU/EEA."""
+
     id: str
     status: AppStatus
     purposes: frozenset[str]
     approved_mask: int
+    developer_country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +91,21 @@ class SubjectView:
     id: str
     country: str | None
     birth_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectState:
+    """A person's processing state, for every app: ``restricted`` (GDPR Art. 18: nothing of
+    theirs is released) and ``objections`` (Art. 21: purpose ids nothing of theirs is
+    released for). ``SubjectState.NONE`` is neither."""
+
+    restricted: bool = False
+    objections: frozenset[str] = frozenset()
+
+    NONE: ClassVar[SubjectState]
+
+
+SubjectState.NONE = SubjectState()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +148,17 @@ def decide(
     fields: Sequence[str],
     catalog: Catalog,
     now: datetime,
+    state: SubjectState = SubjectState.NONE,
 ) -> Decision:
     """Decide which of ``fields`` of ``subject`` may be released to ``app`` for ``purpose``.
 
-    ``fields`` must be catalog field names and ``purpose`` a catalog purpose (callers validate
-    them and answer ``UNKNOWN_FIELD`` / ``UNKNOWN_PURPOSE``); anything else, and any other
-    error, withholds every field with ``DECISION_ERROR``.
+    ``state`` is the subject's processing state (restriction, objections); the default is
+    none. ``fields`` must be catalog field names and ``purpose`` a catalog purpose (callers
+    validate them and answer ``UNKNOWN_FIELD`` / ``UNKNOWN_PURPOSE``); anything else, and
+    any other error, withholds every field with ``DECISION_ERROR``.
     """
     try:
-        return _decide(app, subject, consents, purpose, fields, catalog, now)
+        return _decide(app, subject, consents, purpose, fields, catalog, now, state)
     except Exception:  # noqa: BLE001 — I3: an error in the decision path denies
         requested = list(dict.fromkeys(fields)) if isinstance(fields, Sequence) else []
         return _deny_all(requested, Reason.DECISION_ERROR)
@@ -143,6 +176,7 @@ def _decide(
     fields: Sequence[str],
     catalog: Catalog,
     now: datetime,
+    state: SubjectState,
 ) -> Decision:
     requested = list(dict.fromkeys(fields))
     bits = catalog.field_bits
@@ -172,6 +206,16 @@ def _decide(
     ]
     if not own:
         return _deny_all(requested, Reason.NO_CONSENT)
+    # from here on the app holds a consent of this person: only now may it learn more (I6)
+    if state.restricted:
+        return _deny_all(requested, Reason.SUBJECT_RESTRICTED)
+    if purpose in state.objections:
+        return _deny_all(requested, Reason.OBJECTION)
+    in_window = False
+    if purpose == POLITICAL_PURPOSE and catalog.elections:
+        in_window, refused = _election_safeguards(app, subject, catalog, now)
+        if refused:
+            return _deny_all(requested, Reason.ELECTION_SAFEGUARD)
     for_purpose = [c for c in own if c.purpose == purpose]
     if not for_purpose:
         return _deny_all(requested, Reason.PURPOSE_NOT_CONSENTED)
@@ -194,6 +238,9 @@ def _decide(
         if not bit & app.approved_mask:
             withheld[name] = Reason.FIELD_NOT_APPROVED
             continue
+        if in_window and bit & catalog.special_mask:  # before consent: says nothing of it
+            withheld[name] = Reason.ELECTION_SAFEGUARD
+            continue
         covering = [c for c in live if c.fields_mask & bit]
         if not covering:
             withheld[name] = Reason.FIELD_NOT_CONSENTED
@@ -213,3 +260,19 @@ def _decide(
 
     reason = None if allowed else (withheld[requested[0]] if requested else Reason.NO_CONSENT)
     return Decision(tuple(allowed), withheld, consent_for, reason)
+
+
+def _election_safeguards(
+    app: AppView, subject: SubjectView, catalog: Catalog, now: datetime
+) -> tuple[bool, bool]:
+    """For a political read: whether the UTC day of ``now`` is inside an election window
+    for the subject (then special-category fields are withheld), and whether the whole read
+    is refused — the subject is below the window's voting age that day (or of unknown age)
+    or the app's developer is not known to be in the EU/EEA."""
+    day = ymd(now.astimezone(UTC).date())
+    voting_age = catalog.election_voting_age(subject.country, day)
+    if voting_age is None:
+        return False, False
+    under_age = subject.birth_date is None or day - ymd(subject.birth_date) < voting_age * 10000
+    outside_eea = (app.developer_country or "").upper() not in EEA_COUNTRIES
+    return True, under_age or outside_eea
