@@ -12,6 +12,7 @@ import pytest
 from consentgate.apps import AppStore, get_app, register_app, suspend_app
 from consentgate.authz import Actor, Role
 from consentgate.breach import (
+    BreachContext,
     MemoryIncidentStore,
     SqlIncidentStore,
     contain,
@@ -93,6 +94,23 @@ def test_a_transaction_is_all_or_nothing_across_rooms(bundle: Stores, catalog: C
 FINDING = {"explanation": "asked for 20 ids it was never given", "foreign_ids": 20}
 
 
+class _NoPlatform:
+    """A source that knows nobody (containment here discloses no one)."""
+
+    def fetch(self, subject_ids: object, fields: object) -> dict[str, dict[str, object]]:
+        return {}
+
+    def friends(self, subject_id: str) -> list[str]:
+        return []
+
+    def attributes(self, subject_ids: object) -> dict[str, object]:
+        return {}
+
+
+def _context(catalog: Catalog) -> BreachContext:
+    return BreachContext(catalog=catalog, source=_NoPlatform())  # type: ignore[arg-type]
+
+
 def test_containment_suspends_and_opens_its_incident_in_one_transaction(
     bundle: Stores, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,11 +124,11 @@ def test_containment_suspends_and_opens_its_incident_in_one_transaction(
     with monkeypatch.context() as patch:
         patch.setattr(kind, "add", broken)
         with pytest.raises(RuntimeError):
-            contain(bundle, finding, now=NOW)
+            contain(bundle, finding, context=_context(catalog), now=NOW)
     assert bundle.apps.status(app_id) is AppStatus.APPROVED  # the suspension rolled back
     assert list_incidents(bundle.incidents, after=None, limit=1000, app_id=app_id) == []
 
-    incident = contain(bundle, finding, now=NOW)
+    incident = contain(bundle, finding, context=_context(catalog), now=NOW)
     app = get_app(bundle.apps, app_id)
     assert app.status is AppStatus.SUSPENDED
     assert app.status_reason is not None

@@ -77,6 +77,13 @@ class Action(StrEnum):
     INCIDENTS_READ = "incidents.read"
     INCIDENT_SUBJECTS_READ = "incidents.subjects.read"
     OPERATORS_CREATE = "operators.create"
+    BREACHES_READ = "breaches.read"
+    BREACHES_OPEN = "breaches.open"
+    BREACHES_ASSESS = "breaches.assess"
+    BREACHES_NOTIFY = "breaches.notify"
+    BREACHES_CLOSE = "breaches.close"
+    BREACH_SUBJECTS_READ = "breaches.subjects.read"
+    RECORDS_READ = "records.read"
 
 
 # who may take each action besides ``admin``
@@ -90,6 +97,14 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     Action.INCIDENTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.INCIDENT_SUBJECTS_READ: frozenset({Role.DPO}),
     Action.OPERATORS_CREATE: frozenset(),
+    Action.BREACHES_READ: frozenset({Role.DPO, Role.AUDITOR}),
+    Action.BREACHES_OPEN: frozenset({Role.DPO, ActorKind.SYSTEM}),
+    Action.BREACHES_ASSESS: frozenset({Role.DPO}),
+    Action.BREACHES_NOTIFY: frozenset({Role.DPO}),
+    Action.BREACHES_CLOSE: frozenset({Role.DPO}),
+    # the affected people by platform id and their notices: DPO and admin only
+    Action.BREACH_SUBJECTS_READ: frozenset({Role.DPO}),
+    Action.RECORDS_READ: frozenset({Role.DPO, Role.AUDITOR}),
 }
 
 

@@ -17,6 +17,7 @@ field names, never personal-data values.
     │   ├── AppNotFound
     │   ├── ConsentNotFound
     │   ├── IncidentNotFound
+    │   ├── BreachNotFound
     │   └── SubjectNotFound
     ├── Conflict                     CONFLICT             409
     │   ├── InvalidTransition        INVALID_TRANSITION   409  (app review / consent lifecycle)
@@ -50,6 +51,7 @@ __all__ = [
     "AlreadyExists",
     "AppNotFound",
     "BodyTooLarge",
+    "BreachNotFound",
     "CatalogInvalid",
     "CheckpointError",
     "Conflict",
@@ -164,6 +166,12 @@ class IncidentNotFound(NotFound):
     def __init__(self, incident_id: str) -> None:
         super().__init__(f"no incident with id {incident_id!r}: list them at /v1/incidents")
         self.incident_id = incident_id
+
+
+class BreachNotFound(NotFound):
+    def __init__(self, breach_id: str) -> None:
+        super().__init__(f"no breach with id {breach_id!r}: list them at /v1/breaches")
+        self.breach_id = breach_id
 
 
 class SubjectNotFound(NotFound):

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from consentgate.breach import WebhookNotifier, contain
+from consentgate.analytics import duck_scope
+from consentgate.breach import BreachContext, LedgerScope, ScopeEngine, WebhookNotifier, contain
 from consentgate.catalog import Catalog, default_catalog, load_catalog
 from consentgate.clock import to_micros, utc_now
 from consentgate.consent import ConsentStore, ReceiptSigner
@@ -54,6 +55,7 @@ class Runtime:
     notifier: WebhookNotifier | None
     watch: Watch | None  # harvest detection, when CONSENTGATE_DETECT is on
     gateway: Gateway
+    breach_context: BreachContext
     source_db: Database | None = None  # the platform's own database, when not ours
     _running: bool = field(default=False, repr=False)
 
@@ -106,10 +108,16 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         max_batch=settings.group_commit_max,
         wait_ms=settings.group_commit_wait_ms,
     )
+    breach_context = BreachContext(
+        catalog=catalog,
+        source=source,
+        policy=settings.breach_policy(),
+        engine=_scope_engine(settings),
+    )
     notifier = None
     if settings.webhook_url and settings.webhook_secret is not None:  # Settings: both or none
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
-    watch = _watch(settings, stores, notifier)
+    watch = _watch(settings, stores, notifier, breach_context)
     return Runtime(
         settings=settings,
         db=db,
@@ -143,6 +151,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             watch=watch,
             reads_on_loop=db.is_sqlite,
         ),
+        breach_context=breach_context,
         source_db=source_db,
     )
 
@@ -173,15 +182,31 @@ def _subject_secret(settings: Settings, db: Database) -> bytes | None:
     return None
 
 
-def _watch(settings: Settings, stores: Stores, notifier: WebhookNotifier | None) -> Watch | None:
-    """Harvest detection: the detector, and containment through the stores (notifying by
-    webhook when one is configured); None when ``CONSENTGATE_DETECT`` is off."""
+def _scope_engine(settings: Settings) -> ScopeEngine:
+    """DuckDB over the Parquet export (``CONSENTGATE_LEDGER_EXPORT_DIR``) when the analytics
+    extra is installed, else SQL on the ledger."""
+    if settings.ledger_export_dir is None:
+        return LedgerScope()
+    return duck_scope(settings.ledger_export_dir) or LedgerScope()
+
+
+def _watch(
+    settings: Settings,
+    stores: Stores,
+    notifier: WebhookNotifier | None,
+    context: BreachContext,
+) -> Watch | None:
+    """Harvest detection: the detector, and containment through the stores — opening the
+    incident's breach — (notifying by webhook when one is configured); None when
+    ``CONSENTGATE_DETECT`` is off."""
     if not settings.detect:
         return None
     detector = Detector(
         settings.thresholds(), consenting=functools.partial(_consenting, stores.consents)
     )
-    return Watch(detector, contain=functools.partial(contain, stores, notifier=notifier))
+    return Watch(
+        detector, contain=functools.partial(contain, stores, context=context, notifier=notifier)
+    )
 
 
 def _consenting(consents: ConsentStore, app_id: str) -> int:

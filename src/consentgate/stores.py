@@ -1,5 +1,5 @@
 """Every store in one bundle — each room's (apps, consents, operators, the ledger) and
-breach's incidents — with one transaction across them.
+breach's incidents and breaches — with one transaction across them.
 
 ``with stores.transaction() as tx:`` yields the same stores bound to one connection
 (``tx.apps.suspend(...)``, ``tx.incidents.add(...)``): committed together when the block
@@ -20,7 +20,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from consentgate.apps import AppStore, MemoryAppStore, SqlAppStore
-from consentgate.breach import IncidentStore, MemoryIncidentStore, SqlIncidentStore
+from consentgate.breach import (
+    BreachStore,
+    IncidentStore,
+    MemoryBreachStore,
+    MemoryIncidentStore,
+    SqlBreachStore,
+    SqlIncidentStore,
+)
 from consentgate.consent import ConsentStore, MemoryConsentStore, SqlConsentStore
 from consentgate.ledger import LedgerStore, MemoryLedger, SqlLedger, open_ledger
 from consentgate.ledger.note import NoteSigner
@@ -41,12 +48,14 @@ class Stores:
         consents: ConsentStore,
         operators: OperatorStore,
         incidents: IncidentStore,
+        breaches: BreachStore,
         ledger: LedgerStore,
     ) -> None:
         self.apps = apps
         self.consents = consents
         self.operators = operators
         self.incidents = incidents
+        self.breaches = breaches
         self.ledger = ledger
 
     def transaction(self) -> AbstractContextManager[Stores]:
@@ -67,14 +76,20 @@ class SqlStores(Stores):
         consents: SqlConsentStore,
         operators: SqlOperatorStore,
         incidents: SqlIncidentStore,
+        breaches: SqlBreachStore,
         ledger: SqlLedger,
         bound: bool = False,
     ) -> None:
         super().__init__(
-            apps=apps, consents=consents, operators=operators, incidents=incidents, ledger=ledger
+            apps=apps,
+            consents=consents,
+            operators=operators,
+            incidents=incidents,
+            breaches=breaches,
+            ledger=ledger,
         )
         self.db = db
-        self._sql = (apps, consents, operators, incidents, ledger)
+        self._sql = (apps, consents, operators, incidents, breaches, ledger)
         self._bound = bound
 
     @contextmanager
@@ -94,13 +109,14 @@ class SqlStores(Stores):
             yield self._bind(connection)
 
     def _bind(self, connection: Connection) -> SqlStores:
-        apps, consents, operators, incidents, ledger = self._sql
+        apps, consents, operators, incidents, breaches, ledger = self._sql
         return SqlStores(
             self.db,
             apps=apps.bound(connection),
             consents=consents.bound(connection),
             operators=operators.bound(connection),
             incidents=incidents.bound(connection),
+            breaches=breaches.bound(connection),
             ledger=ledger.bound(connection),
             bound=True,
         )
@@ -123,10 +139,16 @@ class MemoryStores(Stores):
             consents := MemoryConsentStore(lock=self._lock),
             operators := MemoryOperatorStore(lock=self._lock),
             incidents := MemoryIncidentStore(lock=self._lock),
+            breaches := MemoryBreachStore(lock=self._lock),
             ledger := MemoryLedger(signer, lock=self._lock),
         )
         super().__init__(
-            apps=apps, consents=consents, operators=operators, incidents=incidents, ledger=ledger
+            apps=apps,
+            consents=consents,
+            operators=operators,
+            incidents=incidents,
+            breaches=breaches,
+            ledger=ledger,
         )
 
     @contextmanager
@@ -154,5 +176,6 @@ def open_stores(db: Database, *, ledger_origin: str = DEFAULT_LEDGER_ORIGIN) -> 
         consents=SqlConsentStore(db),
         operators=SqlOperatorStore(db),
         incidents=SqlIncidentStore(db),
+        breaches=SqlBreachStore(db),
         ledger=open_ledger(db, origin=ledger_origin),
     )

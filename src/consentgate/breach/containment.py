@@ -1,9 +1,11 @@
 """The two orchestrations of a harvest incident, each one transaction across the rooms:
 
-- ``contain(stores, finding)``: suspend the app (I4: its next request is refused and its
-  tokens are dead, since every call checks the app's status) and open an incident with the
-  rule's evidence and the people the ledger says were disclosed in the rule's window; then
-  tell the operator through the log and the signed webhook. Both writes or neither.
+- ``contain(stores, finding, context=...)``: suspend the app (I4: its next request is
+  refused and its tokens are dead, since every call checks the app's status), open an
+  incident with the rule's evidence and the people the ledger says were disclosed in the
+  rule's window, and open its breach (status ``assessing``, the same scope, the 72-hour
+  clock running from now); then tell the operator through the log and the signed webhook.
+  All the writes or none.
 - ``reinstate(stores, app_id, actor=...)``: an operator's decision — the app is approved
   again and its open incidents close, together.
 
@@ -22,6 +24,8 @@ import structlog
 
 from consentgate.apps import App, AppStore, reinstate_app, suspend_app
 from consentgate.authz import Actor
+from consentgate.breach.breach_store import BreachStore
+from consentgate.breach.breaches import BreachContext, open_breach
 from consentgate.breach.incidents import Incident, open_incident
 from consentgate.breach.store import IncidentStore
 from consentgate.breach.webhook import WebhookNotifier
@@ -53,6 +57,9 @@ class BreachStores(Protocol):
     @property
     def ledger(self) -> LedgerStore: ...
 
+    @property
+    def breaches(self) -> BreachStore: ...
+
     def transaction(self) -> AbstractContextManager[BreachStores]: ...
 
 
@@ -60,10 +67,11 @@ def contain(
     stores: BreachStores,
     finding: Finding,
     *,
+    context: BreachContext,
     notifier: WebhookNotifier | None = None,
     now: datetime | None = None,
 ) -> Incident:
-    """Suspend the app and open its incident, in one transaction; announce it."""
+    """Suspend the app and open its incident and breach, in one transaction; announce it."""
     opened_at = now or utc_now()
     reason = f"harvest detection: {finding.rule}: {finding.explanation}"
     window_start = opened_at - timedelta(seconds=finding.window_seconds)
@@ -84,7 +92,10 @@ def contain(
                 actor=HARVEST_DETECTION,
                 now=opened_at,
             )
-        scope = tx.ledger.scope(finding.app_id, to_micros(window_start), to_micros(opened_at) + 1)
+        window_end = opened_at + timedelta(microseconds=1)  # the tipping read included
+        scope = context.engine.scope(
+            tx.ledger, finding.app_id, to_micros(window_start), to_micros(window_end)
+        )
         incident = open_incident(
             tx.incidents,
             app_id=finding.app_id,
@@ -94,16 +105,33 @@ def contain(
             window_start=window_start,
             scope=scope,
         )
+        breach = open_breach(
+            tx,
+            context,
+            app_id=finding.app_id,
+            window_start=window_start,
+            window_end=window_end,
+            discovered_at=opened_at,
+            description=f"Harvest detection contained the app: {reason}"[:4000],
+            actor=HARVEST_DETECTION,
+            malicious=True,
+            incident_id=incident.id,
+            scope=scope,
+            now=window_end,
+        )
     log.warning(
         "app_contained",
         app_id=finding.app_id,
         rule=finding.rule,
         incident_id=incident.id,
         subjects_disclosed=incident.subjects_disclosed,
+        breach_id=breach.id,
         explanation=finding.explanation,
     )
     if notifier is not None:
-        notifier.notify("consentgate.incident.opened", incident.as_dict())
+        notifier.notify(
+            "consentgate.incident.opened", incident.as_dict() | {"breach_id": breach.id}
+        )
     return incident
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,9 +15,9 @@ from consentgate.errors import ProofError
 from consentgate.ledger import reports
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from consentgate.ledger.leaves import Entry, LeafRow, encode_batch, pseudonym
-from consentgate.ledger.merkle import MemoryTree
+from consentgate.ledger.merkle import MemoryTree, range_proof
 from consentgate.ledger.note import NoteSigner, NoteVerifier
-from consentgate.ledger.protocol import Disclosures, Recipient, Scope
+from consentgate.ledger.protocol import Disclosures, Recipient, Scope, StoredLeaf, Usage
 
 __all__ = ["MemoryLedger"]
 
@@ -104,6 +104,11 @@ class MemoryLedger:
             self._published(second)
             return self._state.tree.consistency_proof(first, second)
 
+    def range_proof(self, start: int, end: int, size: int) -> list[bytes]:
+        with self._lock:
+            self._published(size)
+            return range_proof(self._state.tree.node, start, end, size)
+
     def subject_pseudonym(self, subject_id: str) -> str | None:
         with self._lock:
             found = self._state.keys.get(subject_id)
@@ -135,13 +140,44 @@ class MemoryLedger:
                 if row[3] == app_id and start_us <= row[4] < end_us
             ]
             first = rows[0][0] if rows else 0
-            candidates = [(s, key) for s, (key, head) in self._state.keys.items() if head >= first]
             return reports.scope(
                 app_id,
                 start_us,
                 end_us,
-                (row[1] for row in rows),
-                lambda wanted: reports.link(wanted, candidates),
+                ((row[1], row[4]) for row in rows),
+                lambda wanted: self.link(wanted, since_index=first),
+            )
+
+    def rows(
+        self,
+        start: int,
+        end: int | None = None,
+        *,
+        app_id: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[StoredLeaf]:
+        with self._lock:
+            chosen = self._state.leaves[max(0, start) : end if end is None else max(0, end)]
+            return [
+                StoredLeaf(row[0], row[1], row[4])
+                for row in chosen
+                if (app_id is None or row[3] == app_id)
+                and (start_us is None or row[4] >= start_us)
+                and (end_us is None or row[4] < end_us)
+            ]
+
+    def link(self, pseudonyms: Collection[str], *, since_index: int = 0) -> dict[str, str]:
+        with self._lock:
+            candidates = [
+                (s, key) for s, (key, head) in self._state.keys.items() if head >= since_index
+            ]
+        return reports.link(set(pseudonyms), candidates) if pseudonyms else {}
+
+    def usage(self, start_us: int, end_us: int) -> list[Usage]:
+        with self._lock:
+            return reports.usage(
+                row[1] for row in self._state.leaves if start_us <= row[4] < end_us
             )
 
     def _of(self, subject_id: str) -> list[tuple[int, bytes]]:

@@ -27,7 +27,9 @@ __all__ = [
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "range_proof",
     "root_from_leaf_hashes",
+    "root_from_range",
     "subtree_hash",
     "verify_consistency",
     "verify_inclusion",
@@ -183,6 +185,62 @@ def verify_consistency(
 def _check_hashes(proof: Sequence[bytes]) -> None:
     if len(proof) > 64:
         raise ProofError("a proof has at most 64 hashes")
+    for item in proof:
+        if not isinstance(item, bytes) or len(item) != 32:
+            raise ProofError("every proof element is a 32-byte SHA-256 hash")
+
+
+def _complements(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """The RFC tree's maximal subtrees of a tree of ``size`` outside ``[start, end)``, as
+    (first leaf, leaf count), left to right: with the range's leaves they give the root."""
+    found: list[tuple[int, int]] = []
+
+    def walk(lo: int, n: int) -> None:
+        if lo + n <= start or lo >= end:
+            found.append((lo, n))
+        elif not (start <= lo and lo + n <= end):
+            k = _split(n)
+            walk(lo, k)
+            walk(lo + k, n - k)
+
+    walk(0, size)
+    return found
+
+
+def range_proof(node: NodeReader, start: int, end: int, size: int) -> list[bytes]:
+    """What proves leaves ``[start, end)`` are those of the tree of ``size``: the hashes of
+    the maximal subtrees outside the range, left to right (at most ~2 log2(size) of them)."""
+    if not 0 <= start < end <= size:
+        raise ProofError(f"[{start}, {end}) is not a range of a tree of size {size}")
+    return [subtree_hash(node, lo, n) for lo, n in _complements(start, end, size)]
+
+
+def root_from_range(
+    leaf_hashes: Sequence[bytes], start: int, size: int, proof: Sequence[bytes]
+) -> bytes:
+    """The root of the tree of ``size`` given the hashes of its leaves ``[start, start +
+    len(leaf_hashes))`` and their ``range_proof``; compare it with a checkpoint's root."""
+    end = start + len(leaf_hashes)
+    if not 0 <= start < end <= size:
+        raise ProofError(f"[{start}, {end}) is not a range of a tree of size {size}")
+    if len(proof) != len(_complements(start, end, size)):
+        raise ProofError("the range proof has the wrong number of hashes")
+    _check_range_hashes(proof)
+    given = iter(proof)
+
+    def walk(lo: int, n: int) -> bytes:
+        if lo + n <= start or lo >= end:
+            return next(given)
+        if start <= lo and lo + n <= end:
+            return root_from_leaf_hashes(leaf_hashes[lo - start : lo - start + n])
+        k = _split(n)
+        left = walk(lo, k)
+        return node_hash(left, walk(lo + k, n - k))
+
+    return walk(0, size)
+
+
+def _check_range_hashes(proof: Sequence[bytes]) -> None:
     for item in proof:
         if not isinstance(item, bytes) or len(item) != 32:
             raise ProofError("every proof element is a 32-byte SHA-256 hash")

@@ -7,15 +7,18 @@ in SQL by ``SqlLedger`` (``ledger.store``) and in memory by ``MemoryLedger``
   their chain (walking ``prev`` from it shows none is missing);
 - ``recipients_of(subject_id)``: per app, what it received of theirs, when and how often;
 - ``scope(app_id, start_us, end_us)``: an app's disclosures in a window — how many records
-  and people (per field too), and the platform ids of the people still linkable (a shredded
-  person is counted, never listed).
+  and people (per field too), each person's fields and times, and the platform ids of the
+  people still linkable (a shredded person is counted, never listed);
+- ``usage(start_us, end_us)``: per app and purpose, what was disclosed in a window (the
+  records of processing); ``rows`` and ``link`` give the stored leaves and the pseudonym ->
+  person mapping the analytics engines need (the mapping never leaves the server).
 
 Each is answered on one connection, whatever the number of leaves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -32,6 +35,9 @@ __all__ = [
     "LedgerStore",
     "Recipient",
     "Scope",
+    "ScopedPerson",
+    "StoredLeaf",
+    "Usage",
 ]
 
 
@@ -69,6 +75,19 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class ScopedPerson:
+    """One person in a scope: what the app's leaves in the window say it got of theirs."""
+
+    pseudonym: str  # the ``ps1:`` pseudonym of their leaves (stays inside the server)
+    subject_id: str | None  # the platform id; None once their key was shredded (erased)
+    fields: tuple[str, ...]  # sorted
+    first_us: int
+    last_us: int
+    records: int
+    country: str = ""  # from the leaves (format v2 ``cc``) where present; "" unknown
+
+
+@dataclass(frozen=True)
 class Scope:
     """An app's disclosures in ``[start_us, end_us)``."""
 
@@ -79,11 +98,32 @@ class Scope:
     people: int  # distinct people among them, shredded ones included
     subject_ids: tuple[str, ...]  # platform ids of the people still linkable, sorted
     by_field: dict[str, int] = field(default_factory=dict)  # people per field
+    persons: tuple[ScopedPerson, ...] = ()  # every person counted, by pseudonym
 
     @property
     def unlinked(self) -> int:
         """People counted whose key was shredded (erased): no longer nameable."""
         return self.people - len(self.subject_ids)
+
+
+@dataclass(frozen=True)
+class StoredLeaf:
+    """A leaf as the store keeps it: its index, exact bytes and the disclosure time in us."""
+
+    index: int
+    data: bytes
+    at_us: int
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one app received for one purpose in a window (records of processing)."""
+
+    app_id: str
+    purpose: str
+    fields: tuple[str, ...]  # sorted
+    records: int
+    people: int
 
 
 class LedgerStore(Protocol):
@@ -117,6 +157,11 @@ class LedgerStore(Protocol):
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]: ...
 
+    def range_proof(self, start: int, end: int, size: int) -> list[bytes]:
+        """The hashes proving leaves ``[start, end)`` belong to the published tree of
+        ``size`` (``merkle.range_proof``): what an exported range is verified with."""
+        ...
+
     def subject_pseudonym(self, subject_id: str) -> str | None: ...
 
     def disclosures_of(
@@ -126,3 +171,26 @@ class LedgerStore(Protocol):
     def recipients_of(self, subject_id: str) -> list[Recipient]: ...
 
     def scope(self, app_id: str, start_us: int, end_us: int) -> Scope: ...
+
+    def rows(
+        self,
+        start: int,
+        end: int | None = None,
+        *,
+        app_id: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[StoredLeaf]:
+        """Stored leaves with ``start <= index < end`` (to the last when ``end`` is None),
+        optionally only one app's and only those with ``start_us <= at_us < end_us``."""
+        ...
+
+    def link(self, pseudonyms: Collection[str], *, since_index: int = 0) -> dict[str, str]:
+        """Pseudonym -> platform id for those of ``pseudonyms`` still linkable whose chain
+        reaches ``since_index`` or later (a shredded person is never found)."""
+        ...
+
+    def usage(self, start_us: int, end_us: int) -> list[Usage]:
+        """Per (app, purpose), the fields, records and people of the disclosures with
+        ``start_us <= at_us < end_us``, sorted by app and purpose."""
+        ...

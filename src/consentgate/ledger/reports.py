@@ -11,9 +11,16 @@ from datetime import datetime
 from consentgate.clock import from_micros
 from consentgate.ledger.leaves import Leaf, pseudonym
 from consentgate.ledger.merkle import NodeReader, inclusion_proof
-from consentgate.ledger.protocol import Disclosure, InclusionProof, Recipient, Scope
+from consentgate.ledger.protocol import (
+    Disclosure,
+    InclusionProof,
+    Recipient,
+    Scope,
+    ScopedPerson,
+    Usage,
+)
 
-__all__ = ["disclosures", "link", "needed_nodes", "recipients", "scope"]
+__all__ = ["ScopeTally", "disclosures", "link", "needed_nodes", "recipients", "scope", "usage"]
 
 DISCLOSURE = "disclosure"
 
@@ -93,32 +100,120 @@ def scope(
     app_id: str,
     start_us: int,
     end_us: int,
-    leaves: Iterable[bytes],
+    leaves: Iterable[tuple[bytes, int]],
     linker: Callable[[set[str]], Mapping[str, str]],
 ) -> Scope:
-    """The scope of ``app_id``'s disclosure ``leaves`` in the window; ``linker`` names the
-    people still linkable among the pseudonyms it is given."""
-    people: set[str] = set()
-    per_field: dict[str, set[str]] = {}
-    records = 0
+    """The scope of ``app_id``'s disclosure ``leaves`` (bytes, time in us) in the window;
+    ``linker`` names the people still linkable among the pseudonyms it is given."""
+    tally = ScopeTally()
+    for data, at_us in leaves:
+        leaf = Leaf.decode(data)
+        if leaf.kind == DISCLOSURE:
+            tally.add(leaf.subj, leaf.fields, at_us, _country(leaf))
+    return tally.scope(app_id, start_us, end_us, linker)
+
+
+class ScopeTally:
+    """Per pseudonym: the fields, first and last time, records and country of an app's
+    disclosures — what every scope engine (SQL, memory, DuckDB, Spark) reduces to. A
+    person's country is the one of their latest disclosure that carries one (the greater
+    code on a tie)."""
+
+    def __init__(self) -> None:
+        # pseudonym: fields, first, last, records, (country time, country)
+        self._people: dict[str, tuple[set[str], int, int, int, tuple[int, str]]] = {}
+
+    def add(self, subj: str, fields: Iterable[str], at_us: int, country: str = "") -> None:
+        self.merge(subj, fields=fields, first_us=at_us, last_us=at_us, records=1, country=country)
+
+    def merge(
+        self,
+        subj: str,
+        *,
+        fields: Iterable[str],
+        first_us: int,
+        last_us: int,
+        records: int,
+        country: str = "",
+        country_us: int | None = None,
+    ) -> None:
+        """Add an already aggregated person (one engine's partial answer); ``country_us`` is
+        when ``country`` was seen (``last_us`` if not given)."""
+        where = (
+            (country_us if country_us is not None else last_us, country) if country else (-1, "")
+        )
+        found = self._people.get(subj)
+        if found is None:
+            self._people[subj] = (set(fields), first_us, last_us, records, where)
+            return
+        names, first, last, count, known = found
+        names.update(fields)
+        self._people[subj] = (
+            names,
+            min(first, first_us),
+            max(last, last_us),
+            count + records,
+            max(known, where),
+        )
+
+    def scope(
+        self,
+        app_id: str,
+        start_us: int,
+        end_us: int,
+        linker: Callable[[set[str]], Mapping[str, str]],
+    ) -> Scope:
+        people = self._people
+        linked = linker(set(people)) if people else {}
+        per_field: dict[str, int] = {}
+        persons = []
+        for subj in sorted(people):
+            names, first, last, records, (_, country) = people[subj]
+            for name in names:
+                per_field[name] = per_field.get(name, 0) + 1
+            persons.append(
+                ScopedPerson(
+                    pseudonym=subj,
+                    subject_id=linked.get(subj),
+                    fields=tuple(sorted(names)),
+                    first_us=first,
+                    last_us=last,
+                    records=records,
+                    country=country,
+                )
+            )
+        return Scope(
+            app_id=app_id,
+            start_us=start_us,
+            end_us=end_us,
+            records=sum(p.records for p in persons),
+            people=len(persons),
+            subject_ids=tuple(sorted(linked.values())),
+            by_field=dict(sorted(per_field.items())),
+            persons=tuple(persons),
+        )
+
+
+def usage(leaves: Iterable[bytes]) -> list[Usage]:
+    """Per (app, purpose): fields, records and people of the disclosure ``leaves``."""
+    seen: dict[tuple[str, str], tuple[set[str], set[str], int]] = {}
     for data in leaves:
         leaf = Leaf.decode(data)
         if leaf.kind != DISCLOSURE:
             continue
-        records += 1
+        fields, people, records = seen.get((leaf.app, leaf.purpose), (set(), set(), 0))
+        fields.update(leaf.fields)
         people.add(leaf.subj)
-        for name in leaf.fields:
-            per_field.setdefault(name, set()).add(leaf.subj)
-    linked = linker(people) if people else {}
-    return Scope(
-        app_id=app_id,
-        start_us=start_us,
-        end_us=end_us,
-        records=records,
-        people=len(people),
-        subject_ids=tuple(sorted(linked.values())),
-        by_field={name: len(who) for name, who in sorted(per_field.items())},
-    )
+        seen[(leaf.app, leaf.purpose)] = (fields, people, records + 1)
+    return [
+        Usage(app, purpose, tuple(sorted(fields)), records, len(people))
+        for (app, purpose), (fields, people, records) in sorted(seen.items())
+    ]
+
+
+def _country(leaf: Leaf) -> str:
+    """The subject's country at disclosure time, when the leaf format carries it."""
+    return str(getattr(leaf, "cc", "") or "")
 
 
 def _at(ts_ms: int) -> datetime:

@@ -13,7 +13,7 @@ are made only for sizes that a checkpoint published.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
@@ -33,10 +33,11 @@ from consentgate.ledger.merkle import (
     inclusion_proof,
     leaf_hash,
     node_hash,
+    range_proof,
     subtree_hash,
 )
 from consentgate.ledger.note import NoteSigner, NoteVerifier, key_hash
-from consentgate.ledger.protocol import Disclosures, Recipient, Scope
+from consentgate.ledger.protocol import Disclosures, Recipient, Scope, StoredLeaf, Usage
 from consentgate.storage.database import Database, SqlStore
 from consentgate.storage.keys import ed25519_key, public_pem
 from consentgate.storage.tables import (
@@ -220,6 +221,11 @@ class SqlLedger(SqlStore):
             self._published(connection, second)
             return self._prefetched(connection, lambda read: consistency_proof(read, first, second))
 
+    def range_proof(self, start: int, end: int, size: int) -> list[bytes]:
+        with self._reading() as connection:
+            self._published(connection, size)
+            return self._prefetched(connection, lambda read: range_proof(read, start, end, size))
+
     @staticmethod
     def _prefetched(
         connection: Connection, build: Callable[[NodeReader], list[bytes]]
@@ -282,7 +288,7 @@ class SqlLedger(SqlStore):
         the subject keys whose chain reaches into that range (a shredded one has none)."""
         with self._reading() as connection:
             rows = connection.execute(
-                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                select(ledger_leaves.c.idx, ledger_leaves.c.data, ledger_leaves.c.at_us)
                 .where(
                     ledger_leaves.c.app_id == app_id,
                     ledger_leaves.c.at_us >= start_us,
@@ -291,16 +297,62 @@ class SqlLedger(SqlStore):
                 .order_by(ledger_leaves.c.idx)
             ).all()
             first = rows[0].idx if rows else 0
+            return reports.scope(
+                app_id,
+                start_us,
+                end_us,
+                ((bytes(r.data), int(r.at_us)) for r in rows),
+                lambda wanted: self._link(connection, wanted, first),
+            )
 
-            def linker(wanted: set[str]) -> dict[str, str]:
-                candidates = connection.execute(
-                    select(subject_keys.c.subject_id, subject_keys.c.pseudonym_key).where(
-                        subject_keys.c.head >= first
-                    )
-                )
-                return reports.link(wanted, ((r[0], bytes(r[1])) for r in candidates))
+    def rows(
+        self,
+        start: int,
+        end: int | None = None,
+        *,
+        app_id: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[StoredLeaf]:
+        query = (
+            select(ledger_leaves.c.idx, ledger_leaves.c.data, ledger_leaves.c.at_us)
+            .where(ledger_leaves.c.idx >= start)
+            .order_by(ledger_leaves.c.idx)
+        )
+        if end is not None:
+            query = query.where(ledger_leaves.c.idx < end)
+        if app_id is not None:
+            query = query.where(ledger_leaves.c.app_id == app_id)
+        if start_us is not None:
+            query = query.where(ledger_leaves.c.at_us >= start_us)
+        if end_us is not None:
+            query = query.where(ledger_leaves.c.at_us < end_us)
+        with self._reading() as connection:
+            return [StoredLeaf(int(i), bytes(d), int(t)) for i, d, t in connection.execute(query)]
 
-            return reports.scope(app_id, start_us, end_us, (bytes(r.data) for r in rows), linker)
+    def link(self, pseudonyms: Collection[str], *, since_index: int = 0) -> dict[str, str]:
+        with self._reading() as connection:
+            return self._link(connection, set(pseudonyms), since_index)
+
+    def usage(self, start_us: int, end_us: int) -> list[Usage]:
+        query = (
+            select(ledger_leaves.c.data)
+            .where(ledger_leaves.c.at_us >= start_us, ledger_leaves.c.at_us < end_us)
+            .order_by(ledger_leaves.c.idx)
+        )
+        with self._reading() as connection:
+            return reports.usage(bytes(d) for d in connection.execute(query).scalars())
+
+    @staticmethod
+    def _link(connection: Connection, wanted: set[str], since_index: int) -> dict[str, str]:
+        if not wanted:
+            return {}
+        candidates = connection.execute(
+            select(subject_keys.c.subject_id, subject_keys.c.pseudonym_key).where(
+                subject_keys.c.head >= since_index
+            )
+        )
+        return reports.link(wanted, ((r[0], bytes(r[1])) for r in candidates))
 
     def size(self) -> int:
         with self._reading() as connection:

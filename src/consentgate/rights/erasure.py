@@ -3,7 +3,7 @@ something that links the person to what was disclosed —
 
 1. the ledger appends an erasure leaf to the person's chain (what happened stays provable);
 2. the consent room deletes their consents and consent history (whose ids appear in leaves);
-3. breach takes them off every incident's list of people (the counts stay);
+3. breach takes them off every incident's and breach's list of people (the counts stay);
 4. the ledger shreds their pseudonym key (I5): their leaves become unlinkable, and every
    proof still verifies.
 
@@ -55,6 +55,7 @@ def shred_subject(stores: Stores, subject_id: str, *, now: datetime | None = Non
             )
         erased = tx.consents.erase_subject(subject_id)
         tx.incidents.forget_subject(subject_id)
+        tx.breaches.forget_subject(subject_id)
         if leaf is not None:
             tx.ledger.shred(subject_id)
     stores.ledger.integrate()  # a checkpoint covers the erasure leaf at once

@@ -1,7 +1,8 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings`` — composed into ``Settings``. Zero-config default:
-a local SQLite file, the built-in catalog, the demo platform.
+``DetectSettings``, ``WebhookSettings``, ``BreachSettings``, ``AnalyticsSettings`` —
+composed into ``Settings``. Zero-config default: a local SQLite file, the built-in catalog,
+the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
 naming it (``setting CONSENTGATE_X: problem``), so every command reports it as one line.
@@ -14,7 +15,9 @@ from typing import Any, TypeVar, overload
 from pydantic import ValidationError
 
 from consentgate.errors import InvalidInput
+from consentgate.settings.analytics import AnalyticsSettings
 from consentgate.settings.base import CapabilitySettings
+from consentgate.settings.breach import BreachPolicy, BreachSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
@@ -26,6 +29,9 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_LEDGER_ORIGIN",
     "DEMO_SOURCE",
+    "AnalyticsSettings",
+    "BreachPolicy",
+    "BreachSettings",
     "CapabilitySettings",
     "ConsentPolicy",
     "ConsentSettings",
@@ -50,9 +56,22 @@ class Settings(
     LedgerSettings,
     DetectSettings,
     WebhookSettings,
+    BreachSettings,
+    AnalyticsSettings,
 ):
     """Every capability's settings in one object (what the composition root is built from).
     Placeholder or short secrets are refused unless ``demo`` is on."""
+
+    def breach_policy(self) -> BreachPolicy:
+        """What breach documents say about the controller, from these settings."""
+        return BreachPolicy(
+            controller_name=self.controller_name,
+            controller_email=self.controller_email,
+            dpo_name=self.dpo_name,
+            dpo_email=self.dpo_email,
+            lead_authority=self.lead_authority,
+            annual_turnover_eur=self.annual_turnover_eur,
+        )
 
 
 @overload

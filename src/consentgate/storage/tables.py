@@ -23,6 +23,9 @@ from sqlalchemy import (
 __all__ = [
     "app_events",
     "apps",
+    "breach_events",
+    "breach_subjects",
+    "breaches",
     "consent_events",
     "consents",
     "ledger_checkpoints",
@@ -233,4 +236,58 @@ incident_subjects = Table(
     metadata,
     Column("incident_id", String(64), ForeignKey("incidents.id"), primary_key=True),
     Column("subject_id", String(128), primary_key=True, index=True),
+)
+
+# --- breaches (GDPR Art. 33, 34) -------------------------------------------------------------
+
+breaches = Table(
+    "breaches",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("incident_id", String(64), ForeignKey("incidents.id"), nullable=True, index=True),
+    Column("app_id", String(64), ForeignKey("apps.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("discovered_us", BigInteger, nullable=False),
+    Column("window_start_us", BigInteger, nullable=False),
+    Column("window_end_us", BigInteger, nullable=False),
+    Column("scope", JSON, nullable=False),
+    Column("severity", JSON, nullable=False),
+    Column("ftc", JSON, nullable=False),
+    Column("exposure", JSON, nullable=False),
+    Column("opened_us", BigInteger, nullable=False),
+    Column("opened_by", String(128), nullable=False),
+    Column("notified_us", BigInteger, nullable=True),
+    Column("authority", String(200), nullable=True),
+    Column("reference", String(200), nullable=True),
+    Column("late_reason", Text, nullable=True),
+    Column("assessment", JSON, nullable=True),
+    Column("closed_us", BigInteger, nullable=True),
+)
+
+# the affected people still linkable, for the Art. 34 notices (erasure takes a person off)
+breach_subjects = Table(
+    "breach_subjects",
+    metadata,
+    Column("breach_id", String(64), ForeignKey("breaches.id"), primary_key=True),
+    Column("subject_id", String(128), primary_key=True, index=True),
+    Column("fields", JSON, nullable=False),
+    Column("first_us", BigInteger, nullable=False),
+    Column("last_us", BigInteger, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("country", String(2), nullable=False),
+)
+
+# every step of a breach and who took it (``Actor.ref``)
+breach_events = Table(
+    "breach_events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("breach_id", String(64), ForeignKey("breaches.id"), nullable=False, index=True),
+    Column("event", String(32), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False),
 )
