@@ -17,15 +17,18 @@ def local_session(*, cores: int = 2, app_name: str = "consentgate") -> Any:
     """A local SparkSession (``local[cores]``), quiet and small, for tests and benchmarks."""
     from pyspark.sql import SparkSession
 
-    return (
+    session = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(max(2, cores)))
         .config("spark.driver.memory", "2g")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def spark_person_rows(

@@ -1,4 +1,5 @@
-"""`consentgate ledger ...` — verify the published log, shred a subject."""
+"""`consentgate ledger ...` — verify the published log, export sealed ranges to Parquet,
+shred a subject."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Annotated
 import httpx
 import typer
 
-from consentgate.cli.output import CommandGroup, JsonOption, print_record
+from consentgate.analytics import DEFAULT_RANGE_LEAVES, export_ledger, verify_export
+from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.ledger.fsck import FsckResult, check_database
 from consentgate.ledger.note import NoteVerifier
@@ -69,6 +71,47 @@ def verify(
         raise typer.Exit(EXIT_VERIFICATION_FAILED)
     if save is not None and isinstance(result, Verification) and result.note is not None:
         save.write_text(result.note, "utf-8")
+
+
+@app.command()
+def export(
+    parquet: Annotated[Path, typer.Option(help="The export folder (created when missing).")],
+    range_leaves: Annotated[
+        int, typer.Option(min=1, help="Most leaves in one range file.")
+    ] = DEFAULT_RANGE_LEAVES,
+    check: Annotated[
+        bool, typer.Option("--verify", help="Verify every exported range; export nothing.")
+    ] = False,
+    key: Annotated[
+        str | None, typer.Option(help="Pin the ledger's verifier key (with --verify).")
+    ] = None,
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Export the sealed ledger ranges not yet exported to Parquet (pseudonyms only; one
+    file per range; manifest.json names each range's checkpoint). With --verify, check
+    every range against its checkpoint instead (exit 3 when one fails)."""
+    if check:
+        verifier = NoteVerifier.parse(key) if key is not None else None
+        checks = verify_export(parquet, verifier)
+        failed = [c for c in checks if not c.ok]
+        if as_json:
+            print_json({"ranges": [c.as_dict() for c in checks], "ok": not failed})
+        else:
+            for c in checks:
+                typer.echo(
+                    f"{'OK  ' if c.ok else 'FAIL'} {c.file}"
+                    + (f": {c.problem}" if c.problem else "")
+                )
+            typer.echo(f"{len(checks) - len(failed)} of {len(checks)} ranges verified")
+        if failed:
+            raise typer.Exit(EXIT_VERIFICATION_FAILED)
+        return
+    runtime = open_runtime()
+    try:
+        result = export_ledger(runtime.stores.ledger, parquet, range_leaves=range_leaves)
+    finally:
+        runtime.close()
+    print_record(result.as_dict(), as_json=as_json, title="exported")
 
 
 @app.command()

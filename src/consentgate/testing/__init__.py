@@ -1,1 +1,2 @@
-"""Helpers for integrators' and our own tests: the Cedar oracle for the decision rule."""
+"""Helpers for integrators' and our own tests: the Cedar oracle for the decision rule
+(``testing.cedar``) and a source of fixed people (``testing.sources.StaticSource``)."""
