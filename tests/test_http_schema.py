@@ -44,7 +44,7 @@ def credentials(fuzzed_server: LiveServer) -> dict[str, dict[str, str]]:
 def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str, str]:
     if path.startswith("/v1/me"):
         return credentials["subject"]
-    if path.startswith(("/v1/apps", "/v1/incidents")):
+    if path.startswith(("/v1/apps", "/v1/incidents", "/v1/breaches", "/v1/records-of-processing")):
         return credentials["operator"]
     return credentials["app"]
 

@@ -228,7 +228,9 @@ def test_assess_notify_close_and_every_step_names_its_actor(
     soon = discovered + timedelta(hours=1)
     with pytest.raises(InvalidTransition):
         close(bundle, breach_id, reason="done", actor=DPO, now=soon)
-    found = assess(bundle, breach_id, notifiable=False, reason="all data public", actor=DPO, now=soon)
+    found = assess(
+        bundle, breach_id, notifiable=False, reason="all data public", actor=DPO, now=soon
+    )
     assert found.status == NOT_NOTIFIABLE
     assert found.assessment is not None
     assert found.assessment["actor"] == "operator:op_dpo"
@@ -318,9 +320,7 @@ def test_the_report_and_a_notice(bundle: Stores, catalog: Catalog, affected: str
         policy=policy,
         now=START + timedelta(hours=26),
     )
-    assert {"controller", "dpo", "nature", "likely_consequences", "measures_taken"} <= set(
-        document
-    )
+    assert {"controller", "dpo", "nature", "likely_consequences", "measures_taken"} <= set(document)
     assert document["dpo"] == {"name": "Dana Officer", "email": "dana@platform.example"}
     assert document["nature"]["subjects"] == 5
     assert document["nature"]["records"] == 6

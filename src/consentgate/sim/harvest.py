@@ -27,14 +27,14 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from consentgate.sim.world import SimApp, World, checked, open_world
 
-__all__ = ["STRATEGIES", "HarvestResult", "run_harvest"]
+__all__ = ["STRATEGIES", "Harvest", "HarvestResult", "run_harvest", "run_strategy"]
 
 FIELDS_CA = ["name", "birthday", "current_city", "page_likes", "political_views", "religion"]
 PROFILE = ["name", "birthday", "current_city", "page_likes"]
@@ -62,6 +62,10 @@ class Harvest:
     users: list[str]
     purpose: str
     received: set[str]  # scoped ids the app got data for (filled in by the runner)
+    # per scoped id, the fields the app got a value of, and how many disclosures (each
+    # record returned, and each friends list) it received (the runner fills them in too)
+    fields_received: dict[str, set[str]] = field(default_factory=dict)
+    records_received: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,8 +159,8 @@ def _field_sweep(world: World, rng: random.Random) -> tuple[Harvest, Requests]:
     def sweep() -> Requests:
         while True:
             for subject in h.users:
-                for field in every:
-                    yield _read(subject, ["name", field], h.purpose)
+                for name in every:
+                    yield _read(subject, ["name", name], h.purpose)
 
     return h, sweep()
 
@@ -254,16 +258,23 @@ def run_harvest(
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}: choose from {', '.join(STRATEGIES)}")
-    results = []
     with open_world(subjects=subjects, seed=seed, detect=True) as world:
-        for name in strategies:
-            rng = random.Random(f"{seed}:{name}")
-            if name == "slow-drip":
-                harvest, requests = _slow_drip(world, rng, interval=drip_interval)
-            else:
-                harvest, requests = STRATEGIES[name](world, rng)
-            results.append(_drive(name, harvest, requests))
-    return results
+        return [
+            run_strategy(world, name, seed=seed, drip_interval=drip_interval)[0]
+            for name in strategies
+        ]
+
+
+def run_strategy(
+    world: World, name: str, *, seed: int = 1, drip_interval: float = DRIP_INTERVAL
+) -> tuple[HarvestResult, Harvest]:
+    """Run one strategy on ``world`` until contained; the result and what the app got."""
+    rng = random.Random(f"{seed}:{name}")
+    if name == "slow-drip":
+        harvest, requests = _slow_drip(world, rng, interval=drip_interval)
+    else:
+        harvest, requests = STRATEGIES[name](world, rng)
+    return _drive(name, harvest, requests), harvest
 
 
 def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
@@ -283,7 +294,7 @@ def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
                 client = clients[request.source] = _client(h.world.base_url, request.source)
             response = client.get(request.path, params=request.params, headers=h.app.headers)
             sent += 1
-            reply = _note(response, h.received)
+            reply = _note(response, h)
             if response.status_code == 403 and response.json()["error"]["code"] == "APP_SUSPENDED":
                 contained = True
                 break
@@ -306,16 +317,26 @@ def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
     )
 
 
-def _note(response: httpx.Response, received: set[str]) -> dict[str, Any] | None:
-    """Record whose data came back; the body, for strategies that follow links."""
+def _note(response: httpx.Response, h: Harvest) -> dict[str, Any] | None:
+    """Record whose data came back, which fields and how many records; the body, for
+    strategies that follow links."""
     if response.status_code != 200:
         return None
     body: dict[str, Any] = response.json()
+    fields = h.fields_received
     if isinstance(body.get("data"), dict) and body["data"]:
-        received.add(body["id"])
+        h.received.add(body["id"])
+        fields.setdefault(body["id"], set()).update(body["data"])
+        h.records_received += 1
     elif isinstance(body.get("data"), list):
-        received.add(body["id"])  # the subject's own friends list went out, even empty
-        received.update(item["id"] for item in body["data"] if item["data"])
+        h.received.add(body["id"])  # the subject's own friends list went out, even empty
+        fields.setdefault(body["id"], set()).add("friends")
+        h.records_received += 1
+        for item in body["data"]:
+            if item["data"]:
+                h.received.add(item["id"])
+                fields.setdefault(item["id"], set()).update(item["data"])
+                h.records_received += 1
     return body
 
 
