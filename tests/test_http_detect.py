@@ -245,7 +245,10 @@ def test_the_operator_gets_a_signed_webhook(tmp_path: Path, receiver: str) -> No
     assert payload["data"]["rule"] == "id_enumeration"
     with pytest.raises(Exception, match="signature"):
         Webhook(SECRET).verify(body.replace(b"id_enumeration", b"id_enumeratioN"), headers)
-    assert payload["data"] == incident  # the incident as the API shows it: counts, not people
+    # the incident as the API shows it (counts, not people) and the breach it opened
+    breach_id = payload["data"].pop("breach_id")
+    assert payload["data"] == incident
+    assert breach_id.startswith("brc_")
 
 
 def test_with_detection_off_nothing_is_suspended(tmp_path: Path) -> None:

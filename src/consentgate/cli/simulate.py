@@ -28,6 +28,9 @@ def harvest(
     strategy: Annotated[list[str], typer.Option(help=STRATEGY_HELP)] = ["all"],  # noqa: B006
     subjects: Annotated[int, typer.Option(help="Platform size.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the platform and the apps.")] = 1,
+    report: Annotated[
+        bool, typer.Option("--report", help="Print each breach's Art. 33 report (Markdown).")
+    ] = False,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Run harvesting strategies until the gateway contains them; report each."""
@@ -36,11 +39,17 @@ def harvest(
     unknown = [s for s in chosen if s not in STRATEGIES]
     if unknown:
         raise InvalidInput(f"unknown strategy {unknown[0]!r}: {STRATEGY_HELP}")
-    results = [r.as_dict() for r in run_harvest(chosen, subjects=subjects, seed=seed)]
+    ran = run_harvest(chosen, subjects=subjects, seed=seed, report=report)
+    if report:
+        for result in ran:
+            typer.echo(result.report or f"{result.strategy}: not contained, no breach")
+        return
+    results = [r.as_dict() for r in ran]
     if as_json:
         print_json({"strategies": results})
     else:
-        columns = [c for c in results[0] if c != "incident_id"] if results else []
+        hidden = ("incident_id", "breach_id")
+        columns = [c for c in results[0] if c not in hidden] if results else []
         print_table(results, columns, as_json=False, title="Harvest strategies against consentgate")
 
 

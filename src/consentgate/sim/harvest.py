@@ -23,6 +23,7 @@ Strategies:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import random
 import secrets
 import time
@@ -78,9 +79,11 @@ class HarvestResult:
     subjects_disclosed_before_containment: int
     subjects_received_by_app: int
     incident_id: str | None
+    breach_id: str | None = None
+    report: str | None = None  # the breach's Art. 33 report (Markdown), when asked for
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "report"}
 
 
 def _read(subject: str, fields: list[str], purpose: str) -> Request:
@@ -252,29 +255,54 @@ def run_harvest(
     subjects: int = 20_000,
     seed: int = 1,
     drip_interval: float = DRIP_INTERVAL,
+    report: bool = False,
 ) -> list[HarvestResult]:
     """Run each strategy (own app, own users) on one world with detection on;
-    ``drip_interval`` paces the slow drip (seconds between its requests)."""
+    ``drip_interval`` paces the slow drip (seconds between its requests); ``report`` adds
+    each contained strategy's breach report (Markdown)."""
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}: choose from {', '.join(STRATEGIES)}")
     with open_world(subjects=subjects, seed=seed, detect=True) as world:
         return [
-            run_strategy(world, name, seed=seed, drip_interval=drip_interval)[0]
+            run_strategy(world, name, seed=seed, drip_interval=drip_interval, report=report)[0]
             for name in strategies
         ]
 
 
 def run_strategy(
-    world: World, name: str, *, seed: int = 1, drip_interval: float = DRIP_INTERVAL
+    world: World,
+    name: str,
+    *,
+    seed: int = 1,
+    drip_interval: float = DRIP_INTERVAL,
+    report: bool = False,
 ) -> tuple[HarvestResult, Harvest]:
-    """Run one strategy on ``world`` until contained; the result and what the app got."""
+    """Run one strategy on ``world`` until contained; the result (with the breach that
+    containment opened, and its report when ``report``) and what the app got."""
     rng = random.Random(f"{seed}:{name}")
     if name == "slow-drip":
         harvest, requests = _slow_drip(world, rng, interval=drip_interval)
     else:
         harvest, requests = STRATEGIES[name](world, rng)
-    return _drive(name, harvest, requests), harvest
+    result = _drive(name, harvest, requests)
+    if result.contained:
+        found = checked(
+            world.http.get(
+                "/v1/breaches", headers=world.operator, params={"app_id": harvest.app.id}
+            )
+        )["data"]
+        breach_id = found[-1]["id"] if found else None
+        text = None
+        if report and breach_id is not None:
+            answer = world.http.get(
+                f"/v1/breaches/{breach_id}/report",
+                headers=world.operator,
+                params={"format": "md"},
+            )
+            text = answer.text if answer.status_code == 200 else None
+        result = dataclasses.replace(result, breach_id=breach_id, report=text)
+    return result, harvest
 
 
 def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
