@@ -5,22 +5,30 @@ close — each recorded with the acting operator."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from consentgate import breach
 from consentgate.api.deps import RuntimeDep, operator_may, strict_query
-from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
+from consentgate.api.models.breaches import (
+    BreachPublic,
+    BreachSubjectsPagePublic,
+    ReportPublic,
+    Status,
+)
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.authz import Action, Actor
 from consentgate.clock import rfc3339, utc_now
 from consentgate.runtime import Runtime
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/breaches", tags=["breaches"])
+router = APIRouter(prefix="/v1/breaches", tags=["breaches"], responses=ERROR_RESPONSES)
 
 Reader = Annotated[Actor, Depends(operator_may(Action.BREACHES_READ))]
 Opener = Annotated[Actor, Depends(operator_may(Action.BREACHES_OPEN))]
@@ -29,18 +37,34 @@ Notifier = Annotated[Actor, Depends(operator_may(Action.BREACHES_NOTIFY))]
 Closer = Annotated[Actor, Depends(operator_may(Action.BREACHES_CLOSE))]
 PeopleReader = Annotated[Actor, Depends(operator_may(Action.BREACH_SUBJECTS_READ))]
 BreachPath = Annotated[str, Path(min_length=1, max_length=64)]
-Status = Literal["assessing", "notified", "not_notifiable", "closed"]
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _in_range(moment: datetime | None) -> datetime | None:
+    """An aware time between 1970 and 9000, in UTC (an offset that cannot be converted is
+    refused here, never an overflow later)."""
+    if moment is None:
+        return None
+    try:
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is out of range") from None
+    if not 1970 <= moment.year <= 9000:
+        raise ValueError("must be between 1970 and 9000")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+
 class BreachCreate(_Body):
     app_id: Annotated[str, Field(min_length=1, max_length=64)]
-    window_start: AwareDatetime
-    window_end: AwareDatetime | None = None
-    discovered_at: AwareDatetime | None = None
+    window_start: Moment
+    window_end: Moment | None = None
+    discovered_at: Moment | None = None
     description: Annotated[str, Field(min_length=1, max_length=4000)]
     malicious: StrictBool = False
 
@@ -58,151 +82,6 @@ class NotifyBody(_Body):
 
 class CloseBody(_Body):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class AuthorityPublic(BaseModel):
-    country: str
-    name: str
-    url: str
-    note: str | None = None
-
-
-class ConcernedAuthorityPublic(AuthorityPublic):
-    subjects: int
-    lead: bool
-
-
-class ScopePublic(BaseModel):
-    subjects: int
-    records: int
-    by_country: dict[str, int]
-    by_field: dict[str, int]
-    special_category_subjects: int
-    minors: int
-    lead_authority: AuthorityPublic | None
-    authorities: list[ConcernedAuthorityPublic]
-    linkable_subjects: int
-    unlinked_subjects: int
-    age_unknown_subjects: int
-    engine: str
-
-
-class SeverityPublic(BaseModel):
-    method: str
-    dpc: int
-    ei: float
-    cb: float
-    score: float
-    level: Literal["low", "medium", "high", "very_high"]
-    inputs: dict[str, Any]
-
-
-class FtcPublic(BaseModel):
-    covered: bool
-    threshold: int
-    report_due_at: str | None
-
-
-class ExposurePublic(BaseModel):
-    article: Literal["83(4)", "83(5)"]
-    max_eur: int
-    fixed_eur: int
-    percent_of_turnover: int
-    turnover_eur: int | None
-    because: str
-
-
-class AssessmentPublic(BaseModel):
-    notifiable: bool
-    reason: str
-    at: str
-    actor: str
-
-
-class ClockPublic(BaseModel):
-    hours_left: float
-    overdue: bool
-    stopped: bool
-
-
-class BreachEventPublic(BaseModel):
-    event: str
-    detail: dict[str, Any]
-    at: str
-    actor: str
-
-
-class BreachPublic(BaseModel):
-    id: str
-    incident_id: str | None
-    app_id: str
-    status: Status
-    description: str
-    discovered_at: str
-    authority_due_at: str
-    authority_notified_at: str | None
-    authority: str | None
-    reference: str | None
-    late_reason: str | None
-    window_start: str
-    window_end: str
-    scope: ScopePublic
-    severity: SeverityPublic
-    ftc: FtcPublic
-    exposure: ExposurePublic
-    assessment: AssessmentPublic | None
-    opened_at: str
-    opened_by: str
-    closed_at: str | None
-    clock: ClockPublic
-    history: list[BreachEventPublic] | None = None
-
-
-class PagingPublic(BaseModel):
-    next: str | None
-
-
-class BreachPagePublic(BaseModel):
-    data: list[BreachPublic]
-    paging: PagingPublic
-
-
-class BreachSubjectPublic(BaseModel):
-    subject_id: str
-    fields: list[str]
-    first_at: str
-    last_at: str
-    records: int
-    country: str | None
-    notice: str
-
-
-class BreachSubjectsPagePublic(BaseModel):
-    breach_id: str
-    data: list[BreachSubjectPublic]
-    paging: PagingPublic
-
-
-class ReportPublic(BaseModel):
-    breach_id: str
-    article: str
-    generated_at: str
-    status: Status
-    addressed_to: AuthorityPublic | None
-    concerned_authorities: list[ConcernedAuthorityPublic]
-    controller: dict[str, str]
-    dpo: dict[str, str]
-    nature: dict[str, Any]
-    likely_consequences: list[str]
-    measures_taken: list[str]
-    measures_proposed: list[str]
-    timeline: list[dict[str, str | None]]
-    authority_due_at: str
-    authority_notified_at: str | None
-    late_reason: str | None
-    severity: SeverityPublic
-    ftc: FtcPublic
-    exposure: ExposurePublic
 
 
 def _public(item: breach.Breach, runtime: Runtime, *, history: bool = False) -> dict[str, Any]:
@@ -238,7 +117,7 @@ def open_(body: BreachCreate, runtime: RuntimeDep, actor: Opener) -> dict[str, A
 
 @router.get(
     "",
-    response_model=BreachPagePublic,
+    response_model=Page[BreachPublic],
     summary="List breaches, oldest first",
     dependencies=[Depends(strict_query("cursor", "limit", "app_id", "status"))],
 )

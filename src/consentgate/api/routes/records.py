@@ -7,48 +7,21 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
 
 from consentgate import breach
 from consentgate.api.deps import RuntimeDep, operator_may, strict_query
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.records import RecordsPublic
 from consentgate.authz import Action, Actor
 from consentgate.clock import utc_now
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/records-of-processing", tags=["records of processing"])
+router = APIRouter(
+    prefix="/v1/records-of-processing", tags=["records of processing"], responses=ERROR_RESPONSES
+)
 
 Reader = Annotated[Actor, Depends(operator_may(Action.RECORDS_READ))]
-
-
-class RecordPublic(BaseModel):
-    app_id: str
-    app_name: str | None
-    app_status: str | None
-    controller: dict[str, str] | None = None
-    purpose: dict[str, str | None]
-    legal_basis: dict[str, str | None] | None = None
-    data_subjects: str | None = None
-    data_categories: list[dict[str, Any]] = []
-    recipient: dict[str, Any] | None = None
-    retention_days: int | None = None
-    fields_declared: list[str] = []
-    fields_disclosed_90d: list[str]
-    disclosures_90d: int
-    subjects_90d: int
-    declared_not_used: list[str]
-    used_not_declared: list[str]
-
-
-class RecordsPublic(BaseModel):
-    generated_at: str
-    article: str
-    controller: dict[str, str]
-    dpo: dict[str, str]
-    observed_from: str
-    observed_days: int
-    engine: str
-    data: list[RecordPublic]
 
 
 @router.get(
