@@ -46,8 +46,7 @@ from consentgate.rights import shred_subject
 from consentgate.settings import BreachPolicy
 from consentgate.stores import MemoryStores, Stores
 from consentgate.testing.sources import StaticSource
-
-from ..conftest import REGISTRATION
+from tests.support import REGISTRATION
 
 DPO = Actor.operator("op_dpo", Role.DPO)
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

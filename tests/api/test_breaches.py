@@ -15,8 +15,7 @@ import pytest
 
 from consentgate.clock import rfc3339, utc_now
 from consentgate.operators import Role, create_operator_key
-
-from ..conftest import LiveApp, LiveServer, make_live_app, start_server
+from tests.support import LiveApp, LiveServer, assert_envelope, make_live_app, start_server
 
 PURPOSE = "academic_research"
 
@@ -210,14 +209,6 @@ BAD_OPENS: list[tuple[str, dict[str, Any] | str, int]] = [
 ]
 
 
-def _envelope(response: httpx.Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    assert body["error"]["status"] == status
-    assert body["error"]["message"]
-
-
 def _count(http: httpx.Client, server: LiveServer) -> int:
     listed = http.get("/v1/breaches", params={"limit": 1000}, headers=server.operator_headers)
     return len(listed.json()["data"])
@@ -252,7 +243,7 @@ def test_a_bad_breach_is_refused_and_nothing_is_opened(
             json={k: v for k, v in body.items() if v is not None},
             headers=server.operator_headers,
         )
-    _envelope(response, status)
+    assert_envelope(response, status)
     assert _count(http, server) == before
 
 
@@ -282,7 +273,7 @@ def test_bad_input_on_every_other_new_route(
         ("/v1/records-of-processing", {}, {"Authorization": "Bearer nope"}, 401),
     ]
     for route, params, headers, status in gets:
-        _envelope(http.get(route, params=params, headers=headers), status)
+        assert_envelope(http.get(route, params=params, headers=headers), status)
     posts: list[tuple[str, Any, dict[str, str], int]] = [
         (f"{path}/assess", {"notifiable": "no", "reason": "x"}, keys["dpo"], 400),
         (f"{path}/assess", {"notifiable": False}, keys["dpo"], 400),
@@ -296,7 +287,7 @@ def test_bad_input_on_every_other_new_route(
         ("/v1/breaches", {"app_id": app.id}, keys["auditor"], 403),
     ]
     for route, body, headers, status in posts:
-        _envelope(http.post(route, json=body, headers=headers), status)
+        assert_envelope(http.post(route, json=body, headers=headers), status)
     after = http.get(path, headers=admin).json()
     assert after["status"] == "assessing"
     assert [step["event"] for step in after["history"]] == ["opened"]
