@@ -112,7 +112,9 @@ def contain(
             window_start=window_start,
             window_end=window_end,
             discovered_at=opened_at,
-            description=f"Harvest detection contained the app: {reason}"[:4000],
+            description=(
+                f"Harvest detection contained the app (rule {finding.rule}): {finding.explanation}"
+            )[:4000],
             actor=HARVEST_DETECTION,
             malicious=True,
             incident_id=incident.id,

@@ -49,11 +49,8 @@ def notice_text(
     ]
     authority = authority_of(person.country) or authority_of(policy.lead_authority)
     times = "once" if person.records == 1 else f"{person.records} times"
-    when = (
-        f"on {_day(person.first_at)}"
-        if person.first_at == person.last_at
-        else f"between {_day(person.first_at)} and {_day(person.last_at)}"
-    )
+    first, last = _day(person.first_at), _day(person.last_at)
+    when = f"on {first}" if first == last else f"between {first} and {last}"
     how = (
         "Our systems detected that the app was collecting data in a way that looks like "
         "harvesting, and suspended it at once."

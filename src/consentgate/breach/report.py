@@ -154,6 +154,10 @@ def report(
     }
 
 
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
 def report_markdown(document: dict[str, Any]) -> str:
     """The same report as Markdown, for e-mail or an authority's web form."""
     nature = document["nature"]
@@ -204,7 +208,7 @@ def report_markdown(document: dict[str, Any]) -> str:
         "Concerned authorities: "
         + (
             "; ".join(
-                f"{a['name']} ({a['country']}, {a['subjects']} people)"
+                f"{a['name']} ({a['country']}, {_people(a['subjects'])})"
                 for a in document["concerned_authorities"]
             )
             or "none in the EU/EEA"
