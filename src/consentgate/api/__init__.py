@@ -18,6 +18,7 @@ from consentgate.api import (
     routes_oauth,
 )
 from consentgate.api.envelope import RequestContext, install_error_handlers
+from consentgate.api.routes import transparency
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.runtime import Runtime
@@ -60,6 +61,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(routes_data.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_incidents.router)
+    app.include_router(transparency.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings`` — composed into ``Settings``. Zero-config default:
+``DetectSettings``, ``WebhookSettings``, ``TransparencySettings``, ``ClockSettings`` — composed
+into ``Settings``. Zero-config default:
 a local SQLite file, the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
@@ -15,11 +16,13 @@ from pydantic import ValidationError
 
 from consentgate.errors import InvalidInput
 from consentgate.settings.base import CapabilitySettings
+from consentgate.settings.clock import ClockSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
+from consentgate.settings.transparency import TransparencySettings
 from consentgate.settings.webhooks import WebhookSettings
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "DEFAULT_LEDGER_ORIGIN",
     "DEMO_SOURCE",
     "CapabilitySettings",
+    "ClockSettings",
     "ConsentPolicy",
     "ConsentSettings",
     "DetectSettings",
@@ -35,6 +39,7 @@ __all__ = [
     "StorageSettings",
     "Thresholds",
     "TokenSettings",
+    "TransparencySettings",
     "WebhookSettings",
     "load_settings",
     "settings_problem",
@@ -50,6 +55,8 @@ class Settings(
     LedgerSettings,
     DetectSettings,
     WebhookSettings,
+    TransparencySettings,
+    ClockSettings,
 ):
     """Every capability's settings in one object (what the composition root is built from).
     Placeholder or short secrets are refused unless ``demo`` is on."""
