@@ -2,7 +2,7 @@
 platform's identity provider, or minted for the demo platform). Every failure is
 ``InvalidToken`` (bad signature, expired, ``alg=none``, wrong kind of token); a platform key
 set that cannot be fetched is ``KeysUnavailable`` (503). Reading the ``Authorization``
-header is the API's (``api.tokens.bearer``)."""
+header is the API's (``api.deps.bearer``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,10 @@
-"""Dependencies: who is calling (app, data subject, operator with a role), and strict query
-strings (no unknown or repeated parameters)."""
+"""The routes' dependencies (``Annotated``, as in full-stack-fastapi-template): the runtime
+(``RuntimeDep``), who is calling — an app (``TokenApp``: a valid token; ``CurrentApp``: also
+approved now), a data subject (``CurrentSubject``), an operator allowed to take an action
+(``operator_may(Action...)``, decided by ``authz``) — and strict query strings
+(``strict_query``: no unknown or repeated parameters). ``bearer`` reads the
+``Authorization: Bearer <token>`` header; what a token is and how it verifies is
+``consentgate.tokens``."""
 
 from __future__ import annotations
 
@@ -8,9 +13,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from consentgate.api.tokens import bearer
 from consentgate.authz import Action, Actor, require
-from consentgate.errors import AccessDenied, InvalidInput, InvalidToken, NotFound
+from consentgate.errors import AccessDenied, InvalidInput, InvalidToken, NotFound, Unauthenticated
 from consentgate.operators import find_operator
 from consentgate.policy import AppStatus, Reason
 from consentgate.runtime import Runtime
@@ -20,12 +24,24 @@ __all__ = [
     "CurrentSubject",
     "RuntimeDep",
     "TokenApp",
+    "bearer",
     "operator_may",
     "optional_operator_may",
     "require_live_app",
     "runtime_of",
     "strict_query",
 ]
+
+
+def bearer(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    if not authorization:
+        raise Unauthenticated("send credentials as 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token or len(token) > 4096:
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return token
 
 
 def runtime_of(request: Request) -> Runtime:

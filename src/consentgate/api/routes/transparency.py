@@ -11,55 +11,20 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
 from consentgate.api.deps import RuntimeDep, strict_query
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.transparency import PoliticalRegisterPublic
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position
 from consentgate.errors import InvalidInput
 from consentgate.transparency import CheckpointRef, RegisterPage, register_csv
 
-router = APIRouter(prefix="/v1/transparency", tags=["transparency (public)"])
+router = APIRouter(
+    prefix="/v1/transparency", tags=["transparency (public)"], responses=ERROR_RESPONSES
+)
 
 SCOPE = "transparency:political"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-
-
-class _Public(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PartyPublic(_Public):
-    """A developer or a sponsor as the register names them: no contact address."""
-
-    name: str
-    country: str
-
-
-class CheckpointRefPublic(_Public):
-    size: int
-    root: str  # hex SHA-256 root of the tree of ``size`` leaves
-
-
-class PagingPublic(_Public):
-    next: str | None
-
-
-class RegisterEntryPublic(_Public):
-    app_id: str
-    name: str
-    developer: PartyPublic
-    sponsor: PartyPublic | None
-    purposes: list[str]
-    fields: list[str]
-    countries: dict[str, int | None]
-    people: int | None
-
-
-class PoliticalRegisterPublic(_Public):
-    data: list[RegisterEntryPublic]
-    checkpoint: CheckpointRefPublic
-    min_cell_size: int
-    paging: PagingPublic
 
 
 FormatQuery = Annotated[

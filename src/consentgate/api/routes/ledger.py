@@ -16,11 +16,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from consentgate.api.deps import RuntimeDep, optional_operator_may, strict_query
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.ledger import LeavesPublic, ProofPublic
 from consentgate.authz import Action, Actor
 from consentgate.errors import InvalidInput, StorageUnavailable
 from consentgate.ledger.merkle import leaf_hash
 
-router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"])
+router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"], responses=ERROR_RESPONSES)
 
 LEAVES_PAGE = 1000
 Index = Annotated[int, Query(ge=0, le=2**62)]
@@ -42,6 +44,8 @@ def key(runtime: RuntimeDep) -> PlainTextResponse:
 
 @router.get(
     "/leaves",
+    response_model=LeavesPublic,
+    response_model_exclude_none=True,  # no "leaf" key where the bytes are not shown
     summary="Leaves [start, end): hex leaf hash, and base64 leaf bytes for operators",
     dependencies=[Depends(strict_query("start", "end"))],
 )
@@ -66,6 +70,7 @@ def _item(index: int, data: bytes, *, with_bytes: bool) -> dict[str, Any]:
 
 @router.get(
     "/proof/inclusion",
+    response_model=ProofPublic,
     summary="Inclusion proof of leaf index in the tree of a published size",
     dependencies=[Depends(strict_query("index", "size"))],
 )
@@ -76,6 +81,7 @@ async def inclusion(index: Index, size: Index, runtime: RuntimeDep) -> dict[str,
 
 @router.get(
     "/proof/consistency",
+    response_model=ProofPublic,
     summary="Consistency proof between two published sizes",
     dependencies=[Depends(strict_query("first", "second"))],
 )

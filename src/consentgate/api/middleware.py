@@ -1,89 +1,25 @@
-"""The one error envelope, and the ASGI middleware that gives every request an id, caps
-bodies at 1 MiB and logs each request (ids, status and timing only — never values)."""
+"""The ASGI middleware every request passes through (``RequestContext``, pure ASGI, so the
+hot read pays no Starlette ``BaseHTTPMiddleware`` task): a request id (``X-Request-Id``, also
+stored with the disclosures the request makes), the 1 MiB body cap — a ``Content-Length``
+over it or a chunked body that grows past it is answered 413 ``BODY_TOO_LARGE`` in the
+envelope after the body is drained (bounded), so the client reads the answer rather than a
+reset — and one log line per request with ids, route, status and timing, never values."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
-from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consentgate.errors import AccessDenied, ConsentGateError
+from consentgate.api.errors import envelope_body
 
-__all__ = ["MAX_BODY_BYTES", "RequestContext", "envelope", "install_error_handlers"]
+__all__ = ["MAX_BODY_BYTES", "RequestContext"]
 
 MAX_BODY_BYTES = 1024 * 1024
 log = structlog.get_logger("consentgate.api")
-
-_STATUS_CODES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    409: "CONFLICT",
-    413: "BODY_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "BAD_REQUEST",
-    503: "SERVICE_UNAVAILABLE",
-}
-
-
-def envelope(
-    status: int, code: str, message: str, *, extra: dict[str, Any] | None = None
-) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"code": code, "message": message, "status": status}}
-    if extra:
-        body["error"].update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ConsentGateError)
-    async def _library(request: Request, exc: ConsentGateError) -> JSONResponse:
-        if exc.http_status >= 500:  # the operator's to fix (storage, ledger, keys): say so
-            log.error(
-                "service_unavailable",
-                request_id=request.scope.get("state", {}).get("request_id"),
-                code=exc.error_code,
-                error=type(exc).__name__,
-                detail=exc.message,
-            )
-        extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
-        return envelope(exc.http_status, exc.error_code, exc.message, extra=extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        return envelope(400, "BAD_REQUEST", f"invalid request: {where}: {first.get('msg')}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "ERROR")
-        message = str(exc.detail) if exc.detail else code
-        if exc.status_code == 404:
-            message = f"no route {request.url.path!r}: see /docs for the API"
-        return envelope(exc.status_code, code, message)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error(
-            "unhandled_error",
-            request_id=request.scope.get("state", {}).get("request_id"),
-            error=type(exc).__name__,
-        )
-        return envelope(500, "INTERNAL", "an unexpected error; nothing was released")
 
 
 class RequestContext:
@@ -177,13 +113,7 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _send_too_large(send: Send, request_id: str) -> None:
     body = json.dumps(
-        {
-            "error": {
-                "code": "BODY_TOO_LARGE",
-                "message": f"the body is over {MAX_BODY_BYTES} bytes",
-                "status": 413,
-            }
-        }
+        envelope_body(413, "BODY_TOO_LARGE", f"the body is over {MAX_BODY_BYTES} bytes")
     ).encode()
     await send(
         {

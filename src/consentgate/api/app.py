@@ -1,0 +1,52 @@
+"""The app factory: ``create_app(runtime)`` puts the HTTP service together over the
+composition root (``consentgate.runtime``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from consentgate.api.errors import install_error_handlers
+from consentgate.api.middleware import RequestContext
+from consentgate.api.routes import include_routers
+from consentgate.errors import InvalidInput
+from consentgate.logs import configure_logging
+from consentgate.runtime import Runtime
+
+__all__ = ["create_app"]
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The consentgate API over ``runtime`` (the composition root). Nothing starts here: the
+    app's lifespan starts the runtime's threads and stops them; the runtime itself (its
+    database) is its owner's to close."""
+    if runtime.subject_tokens is None:
+        raise InvalidInput(
+            "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
+            "data-subject tokens) or CONSENTGATE_SUBJECT_JWKS_URL, or run with --demo"
+        )
+    if not structlog.is_configured():
+        configure_logging()  # never structlog's default of printing to stdout
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = FastAPI(
+        title="consentgate",
+        version="1",
+        summary="Per-field, own-consent release of personal data to third-party apps.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(RequestContext)
+    include_routers(app)
+    return app

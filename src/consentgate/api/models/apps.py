@@ -1,0 +1,38 @@
+"""The app object (``routes/apps.py``): never the client secret's hash; the registration's
+201 alone adds the secret, once."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from consentgate.api.models.base import Public, Timestamp
+from consentgate.apps import Developer, Sponsor
+from consentgate.policy import AppStatus
+
+__all__ = ["AppCreatedPublic", "AppPublic"]
+
+
+class AppPublic(Public):
+    id: str
+    name: str
+    developer: Developer
+    purposes: list[str]
+    fields_requested: dict[str, str] = Field(description="Each field with its justification")
+    fields_approved: list[str]
+    retention_days: int
+    privacy_policy_url: str
+    sponsor: Sponsor | None = Field(
+        description="political_campaigning apps: on whose behalf they campaign (else null)"
+    )
+    funding_statement: str | None = Field(
+        description="political_campaigning apps: who pays, and how much (else null)"
+    )
+    status: AppStatus
+    status_reason: str | None
+    client_id: str
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class AppCreatedPublic(AppPublic):
+    client_secret: str = Field(description="Shown once: only its hash is kept")
