@@ -4,8 +4,8 @@ as the decision sees it (``App.view``, with the developer's country for the elec
 safeguards).
 
 An app registered for ``political_campaigning`` names its ``sponsor`` (the person or body on
-whose behalf the campaigning is done, Regulation 2024/900 Art. 3(10)) and gives a
-``funding_statement`` (who pays, and how much: Art. 12(1)); other apps give neither."""
+whose behalf the campaigning is done, Regulation 2024/900 Art. 3) and gives a
+``funding_statement`` (who pays, and how much: Art. 12); other apps give neither."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Developer(BaseModel):
 
 
 class Sponsor(BaseModel):
-    """On whose behalf a political app campaigns (Regulation 2024/900 Art. 3(10))."""
+    """On whose behalf a political app campaigns (Regulation 2024/900 Art. 3)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,7 +71,7 @@ class AppRegistration(BaseModel):
         if political and self.sponsor is None:
             raise ValueError(
                 f"an app for {POLITICAL_PURPOSE!r} needs a sponsor: "
-                '"sponsor": {"name", "country"} (Regulation 2024/900 Art. 3(10))'
+                '"sponsor": {"name", "country"} (Regulation 2024/900 Art. 3)'
             )
         if political and (self.funding_statement is None or not self.funding_statement.strip()):
             raise ValueError(
