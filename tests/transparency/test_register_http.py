@@ -28,6 +28,7 @@ from consentgate.consent import ConsentPolicy, grant_consent
 from consentgate.ledger import Leaf
 from consentgate.ledger.checkpoint import Checkpoint
 from consentgate.ledger.merkle import leaf_hash
+from consentgate.ledger.verify import verify_published
 from consentgate.operators import Role, create_operator_key
 from consentgate.storage.tables import ledger_leaves
 from consentgate.transparency import Reach, publish, recount_register
@@ -435,3 +436,16 @@ def test_a_stored_leaf_edited_fails_the_recount(campaign: Campaign, tmp_path: Pa
                 update(ledger_leaves).where(ledger_leaves.c.idx == 0).values(data=original)
             )
     assert _recount(campaign, "--operator-key", campaign.auditor_key)[0] == 0
+
+
+def test_the_log_verifies_from_hashes_alone(campaign: Campaign) -> None:
+    result = CliRunner().invoke(cli, ["ledger", "verify", "--url", campaign.base_url])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK size=")
+
+    def another_hash(path: str, body: dict[str, Any]) -> None:
+        if path == "/v1/ledger/leaves" and body["leaves"]:
+            body["leaves"][0]["hash"] = "00" * 32
+
+    with httpx.Client(base_url=campaign.base_url, transport=Tampering(another_hash)) as client:
+        assert not verify_published(client).ok
