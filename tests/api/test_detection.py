@@ -18,9 +18,16 @@ from standardwebhooks import Webhook
 from consentgate.operators import Role, create_operator_key
 from consentgate.rights import shred_subject
 from consentgate.sim.server import free_port
-
-from .conftest import LiveApp, LiveServer, make_live_app, start_server
-from .test_http_read import adults, grant, read, scoped_ids
+from tests.support import (
+    LiveApp,
+    LiveServer,
+    adults,
+    grant,
+    make_live_app,
+    read,
+    scoped_ids,
+    start_server,
+)
 
 PURPOSE = "academic_research"
 

@@ -13,22 +13,7 @@ import jwt
 import pytest
 
 from consentgate.storage.secrets import server_secret
-
-from .conftest import LiveApp, LiveServer, make_live_app
-from .test_http_read import adults, grant
-
-
-def assert_envelope(response: httpx.Response, status: int, code: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert {"code", "message", "status"} <= set(error)
-    assert error["status"] == status
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    if code is not None:
-        assert error["code"] == code
+from tests.support import LiveApp, LiveServer, adults, assert_envelope, grant, make_live_app
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from consentgate.catalog import Catalog
 from consentgate.ledger import Entry, Leaf
 from consentgate.rights import shred_subject
 from consentgate.stores import MemoryStores, Stores
-
-from .conftest import OPERATOR, REGISTRATION, consent_record
+from tests.support import OPERATOR, REGISTRATION, consent_record
 
 
 def _disclosed(stores: Stores, subject_id: str) -> None:

@@ -14,9 +14,16 @@ from sqlalchemy import select
 from consentgate.ledger.leaves import Leaf
 from consentgate.storage import is_sqlite
 from consentgate.storage.tables import ledger_leaves
-
-from .conftest import LiveServer, client_of, make_live_app, start_server
-from .test_http_read import adults, grant, read, scoped_ids
+from tests.support import (
+    LiveServer,
+    adults,
+    client_of,
+    grant,
+    make_live_app,
+    read,
+    scoped_ids,
+    start_server,
+)
 
 pytestmark = pytest.mark.postgres
 

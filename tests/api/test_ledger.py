@@ -24,10 +24,17 @@ from consentgate.ledger.note import NoteVerifier
 from consentgate.ledger.verify import verify_published
 from consentgate.rights import shred_subject
 from consentgate.storage.tables import consents, ledger_leaves, ledger_nodes, subject_keys
-
-from .conftest import LiveApp, LiveServer, client_of, make_live_app, start_server
-from .test_http_bad_input import assert_envelope
-from .test_http_read import adults, grant, read
+from tests.support import (
+    LiveApp,
+    LiveServer,
+    adults,
+    assert_envelope,
+    client_of,
+    grant,
+    make_live_app,
+    read,
+    start_server,
+)
 
 
 def _read_some(http: httpx.Client, server: LiveServer, app: LiveApp, subject: str) -> str:

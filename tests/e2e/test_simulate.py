@@ -21,6 +21,7 @@ def harvest_results() -> dict[str, dict[str, object]]:
     return {r.strategy: r.as_dict() for r in results}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_every_harvest_strategy_is_contained(
     harvest_results: dict[str, dict[str, object]], strategy: str
@@ -35,6 +36,7 @@ def test_every_harvest_strategy_is_contained(
     assert disclosed == result["subjects_received_by_app"]
 
 
+@pytest.mark.slow
 def test_each_strategy_is_caught_by_the_rule_made_for_it(
     harvest_results: dict[str, dict[str, object]],
 ) -> None:
@@ -49,6 +51,7 @@ def test_each_strategy_is_caught_by_the_rule_made_for_it(
     }
 
 
+@pytest.mark.slow
 def test_benign_apps_are_not_suspended() -> None:
     result = run_benign(apps=24, subjects=4000, seed=5)
     assert result.false_suspensions == 0, result.suspended
@@ -62,6 +65,7 @@ def test_the_cli_rejects_an_unknown_strategy() -> None:
     assert "unknown strategy 'scrape-all'" in outcome.output
 
 
+@pytest.mark.slow
 def test_the_cli_runs_one_strategy_as_json() -> None:
     outcome = CliRunner().invoke(
         cli, ["simulate", "harvest", "--strategy", "field-sweep", "--subjects", "2000", "--json"]

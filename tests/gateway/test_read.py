@@ -27,8 +27,7 @@ from consentgate.errors import LedgerUnavailable, UnknownField
 from consentgate.gateway import DisclosureRow, Gateway, IdSealer, Watch
 from consentgate.policy import SubjectView
 from consentgate.stores import MemoryStores
-
-from .conftest import NOW, OPERATOR, REGISTRATION
+from tests.support import NOW, OPERATOR, REGISTRATION
 
 PURPOSE = "academic_research"
 
@@ -65,9 +64,11 @@ class Recorder:
         self.rows: list[DisclosureRow] = []
         self.release = asyncio.Event()
         self.release.set()
+        self.handed = asyncio.Event()  # set when a read hands over its rows
 
     async def record(self, rows: Sequence[DisclosureRow]) -> None:
         self.rows.extend(rows)
+        self.handed.set()
         await self.release.wait()
         if self.fails:
             raise LedgerUnavailable("the disclosure could not be recorded")
@@ -125,8 +126,7 @@ def test_a_read_is_returned_only_after_its_disclosure_is_committed(catalog: Cata
     async def scenario() -> None:
         recorder.release.clear()  # the commit takes its time
         pending = asyncio.ensure_future(_read(gateway, app_id, "a1", ["name", "birthday"]))
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await asyncio.wait_for(recorder.handed.wait(), timeout=10)
         assert not pending.done()  # prepared, handed to the recorder, not released
         assert [r.subject_id for r in recorder.rows] == ["a1"]
         recorder.release.set()

@@ -5,57 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select, text
 
 from consentgate.clock import utc_now
 from consentgate.consent import ConsentPolicy, grant_consent
 from consentgate.ledger.leaves import Leaf
 from consentgate.storage.tables import ledger_leaves
-
-from .conftest import LiveApp, LiveServer, make_live_app
-
-
-def adults(server: LiveServer) -> list[str]:
-    today = utc_now().date()
-    catalog = server.runtime.catalog
-    found = []
-    for s in server.runtime.source.attributes([str(i) for i in range(1, 401)]).values():
-        assert s.birth_date is not None
-        age = (
-            today.year
-            - s.birth_date.year
-            - ((today.month, today.day) < (s.birth_date.month, s.birth_date.day))
-        )
-        if age >= catalog.age_of_consent(s.country) + 1:
-            found.append(s.id)
-    return found
-
-
-def grant(
-    http: httpx.Client, server: LiveServer, subject: str, app: LiveApp, fields: list[str], **extra
-):  # type: ignore[no-untyped-def]
-    response = http.post(
-        "/v1/me/consents",
-        headers=server.subject_headers(subject),
-        json={"app_id": app.id, "purpose": "academic_research", "fields": fields} | extra,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def scoped_ids(http: httpx.Client, app: LiveApp) -> list[str]:
-    response = http.get("/v1/app/subjects", headers=app.headers)
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["data"]]
-
-
-def read(http: httpx.Client, app: LiveApp, scoped: str, fields: str) -> httpx.Response:
-    return http.get(
-        f"/v1/subjects/{scoped}",
-        headers=app.headers,
-        params={"fields": fields, "purpose": "academic_research"},
-    )
+from tests.support import LiveApp, LiveServer, adults, grant, make_live_app, read, scoped_ids
 
 
 def test_a_read_releases_only_consented_fields_and_is_recorded_first(
@@ -271,19 +227,6 @@ def test_a_failed_recording_releases_nothing(
     name = live_server.runtime.source.fetch([subject], ["name"])[subject]["name"]
     assert name not in response.text
     assert read(http, live_app, scoped, "name").status_code == 200
-
-
-@pytest.mark.slow
-def test_the_cambridge_analytica_replay(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from consentgate.sim.replay import run_replay
-
-    result = run_replay(subjects=3000, installs=20, seed=2).as_dict()
-    assert result["installers"] == 20
-    assert result["gateway_amplification"] == 1.0
-    assert result["gateway_special_category_values"] == 0
-    assert result["legacy_amplification"] > 50
-    assert result["legacy_special_category_values"] > 1000
-    assert result["ledger_entries"] >= 2 * result["installers"]
 
 
 def test_a_subject_can_verify_their_receipt_with_the_published_key(

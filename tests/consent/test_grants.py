@@ -35,8 +35,7 @@ from consentgate.policy import Reason
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.tables import consent_events
 from consentgate.stores import Stores
-
-from .conftest import NOW, OPERATOR
+from tests.support import NOW, OPERATOR
 
 PARENT = {
     "guardian_name": "A Parent",

@@ -13,8 +13,7 @@ from consentgate.errors import AlreadyExists, InvalidInput, UnknownField
 from consentgate.sources import Source, SqlMapping, SqlSource
 from consentgate.sources.synthetic import PlatformSource, generate_platform, platform_stats
 from consentgate.storage import make_engine, migrate
-
-from .conftest import PLATFORM_SUBJECTS
+from tests.support import PLATFORM_SUBJECTS
 
 
 def test_platform_source_is_a_source(source: PlatformSource) -> None:

@@ -37,9 +37,8 @@ from consentgate.gateway import evaluate_access
 from consentgate.sources.synthetic import PlatformSource, generate_platform
 from consentgate.storage import Database, make_engine, migrate
 from consentgate.stores import Stores, open_stores
-
-from .conftest import NOW
-from .conftest import OPERATOR as ACTOR
+from tests.support import NOW
+from tests.support import OPERATOR as ACTOR
 
 CATALOG = default_catalog()
 RELEASABLE = [n for n, spec in CATALOG.fields.items() if not spec.forbidden_to_third_parties]
@@ -409,6 +408,7 @@ def machine_for(world: World) -> Callable[[], RuleBasedStateMachine]:
     return ConsentMachine
 
 
+@pytest.mark.slow  # a simulation: forty random histories of fifty steps on a real database
 def test_i1_every_released_field_is_covered_by_the_subjects_own_live_consent(
     world: World,
 ) -> None:

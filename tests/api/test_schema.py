@@ -33,9 +33,16 @@ from schemathesis.checks import (
 
 from consentgate.breach import contain
 from consentgate.detect import Finding
-
-from .conftest import REGISTRATION, LiveApp, LiveServer, make_live_app, start_server
-from .test_http_read import adults, grant, read
+from tests.support import (
+    REGISTRATION,
+    LiveApp,
+    LiveServer,
+    adults,
+    grant,
+    make_live_app,
+    read,
+    start_server,
+)
 
 CONFORMANCE = (
     not_a_server_error,

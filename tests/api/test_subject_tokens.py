@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from consentgate.sim.server import free_port
-
-from .conftest import SUBJECT_SECRET, LiveServer, start_server
+from tests.support import SUBJECT_SECRET, LiveServer, start_server
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())

@@ -33,8 +33,7 @@ from consentgate.operators import Role, create_operator_key
 from consentgate.storage.tables import ledger_leaves
 from consentgate.transparency import Reach, publish, recount_register
 from consentgate.transparency.export import CSV_COLUMNS
-
-from ..conftest import LiveServer, start_server
+from tests.support import LiveServer, assert_envelope, start_server
 
 DEMO_CLOCK = datetime(2019, 4, 15, 9, 0, tzinfo=UTC)
 GRANTED = datetime(2019, 2, 1, 9, 0, tzinfo=UTC)  # before the window opened
@@ -228,14 +227,6 @@ def test_pages_keep_their_checkpoint(campaign: Campaign) -> None:
     assert 'rel="next"' in as_csv.headers["link"]
 
 
-def _envelope(response: httpx.Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["status"] == status
-    assert error["code"]
-    assert error["message"]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -253,16 +244,18 @@ def _envelope(response: httpx.Response, status: int) -> None:
     ],
 )
 def test_bad_register_queries_are_400_envelopes(campaign: Campaign, query: str) -> None:
-    _envelope(campaign.http.get(f"{REGISTER}?{query}"), 400)
+    assert_envelope(campaign.http.get(f"{REGISTER}?{query}"), 400)
 
 
 def test_a_cursor_of_another_list_is_refused(campaign: Campaign) -> None:
     apps = campaign.http.get(
         "/v1/apps", params={"limit": 1}, headers=campaign.server.operator_headers
     ).json()
-    _envelope(campaign.http.get(REGISTER, params={"cursor": apps["paging"]["next"]}), 400)
+    assert_envelope(campaign.http.get(REGISTER, params={"cursor": apps["paging"]["next"]}), 400)
     forged = campaign.server.runtime.sealer.cursor("transparency:political", "12345:app_x")
-    _envelope(campaign.http.get(REGISTER, params={"cursor": forged}), 400)  # no such checkpoint
+    assert_envelope(
+        campaign.http.get(REGISTER, params={"cursor": forged}), 400
+    )  # no such checkpoint
 
 
 def test_political_registration_without_sponsor_or_funding_is_400(campaign: Campaign) -> None:
@@ -275,13 +268,13 @@ def test_political_registration_without_sponsor_or_funding_is_400(campaign: Camp
         "privacy_policy_url": "https://x.example/privacy",
     }
     headers = campaign.server.operator_headers
-    _envelope(campaign.http.post("/v1/apps", json=body, headers=headers), 400)
+    assert_envelope(campaign.http.post("/v1/apps", json=body, headers=headers), 400)
     sponsored = body | {"sponsor": {"name": "P", "country": "IE"}}
-    _envelope(campaign.http.post("/v1/apps", json=sponsored, headers=headers), 400)
+    assert_envelope(campaign.http.post("/v1/apps", json=sponsored, headers=headers), 400)
     wrong = sponsored | {"funding_statement": "x", "sponsor": {"name": "P", "country": "eire"}}
-    _envelope(campaign.http.post("/v1/apps", json=wrong, headers=headers), 400)
+    assert_envelope(campaign.http.post("/v1/apps", json=wrong, headers=headers), 400)
     other = sponsored | {"purposes": ["analytics"], "funding_statement": "x"}
-    _envelope(campaign.http.post("/v1/apps", json=other, headers=headers), 400)
+    assert_envelope(campaign.http.post("/v1/apps", json=other, headers=headers), 400)
 
 
 def test_public_leaves_show_hashes_and_operators_get_the_bytes(campaign: Campaign) -> None:
@@ -299,7 +292,7 @@ def test_public_leaves_show_hashes_and_operators_get_the_bytes(campaign: Campaig
         assert (leaf.version, leaf.app) == (2, campaign.eu_app)
         assert leaf.cc in campaign.reached  # the person's country when read
     for bad in ("Bearer cgop_not-a-key", "Bearer " + "x" * 40, "Basic abc"):
-        _envelope(
+        assert_envelope(
             campaign.http.get(
                 "/v1/ledger/leaves", params={"start": 0, "end": 1}, headers={"Authorization": bad}
             ),

@@ -28,8 +28,7 @@ from consentgate.errors import (
 from consentgate.policy import AppStatus, Reason
 from consentgate.storage.tables import apps
 from consentgate.stores import Stores
-
-from .conftest import NOW, OPERATOR, REGISTRATION
+from tests.support import NOW, OPERATOR, REGISTRATION
 
 
 def test_registration_stores_the_secret_only_as_an_argon2_hash(

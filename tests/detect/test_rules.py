@@ -311,7 +311,10 @@ def benign_day(rng: random.Random, start: float, users: int, app: str) -> list[R
     return events
 
 
-@pytest.mark.parametrize("users", [30, 400, 1500])
+@pytest.mark.parametrize(
+    "users",
+    [30, 400, pytest.param(1500, marks=pytest.mark.slow)],  # three simulated days
+)
 def test_real_apps_over_three_days_trip_nothing(users: int) -> None:
     rng = random.Random(users)
     d = detector(consenting=users)
