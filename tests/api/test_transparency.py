@@ -33,7 +33,7 @@ from consentgate.operators import Role, create_operator_key
 from consentgate.storage.tables import ledger_leaves
 from consentgate.transparency import Reach, publish, recount_register
 from consentgate.transparency.export import CSV_COLUMNS
-from tests.support import LiveServer, assert_envelope, start_server
+from tests.support import LiveApp, LiveServer, assert_envelope, make_live_app, start_server
 
 DEMO_CLOCK = datetime(2019, 4, 15, 9, 0, tzinfo=UTC)
 GRANTED = datetime(2019, 2, 1, 9, 0, tzinfo=UTC)  # before the window opened
@@ -57,7 +57,7 @@ class Campaign:
 
 def _register_app(
     http: httpx.Client, server: LiveServer, name: str, developer_country: str
-) -> dict[str, Any]:
+) -> LiveApp:
     body = {
         "name": name,
         "developer": {
@@ -72,23 +72,11 @@ def _register_app(
         "sponsor": {"name": f"{name} Party", "country": developer_country},
         "funding_statement": "Paid for by the members.",
     }
-    created = http.post("/v1/apps", json=body, headers=server.operator_headers)
-    assert created.status_code == 201, created.text
-    app = created.json()
-    assert app["sponsor"] == body["sponsor"]
-    assert app["funding_statement"] == "Paid for by the members."
-    approved = http.post(f"/v1/apps/{app['id']}/approve", headers=server.operator_headers)
-    assert approved.status_code == 200, approved.text
-    token = http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-    )
-    assert token.status_code == 200, token.text
-    return {"id": app["id"], "token": token.json()["access_token"]}
+    app = make_live_app(http, server, registration=body)
+    shown = http.get(f"/v1/apps/{app.id}", headers=server.operator_headers).json()
+    assert shown["sponsor"] == body["sponsor"]
+    assert shown["funding_statement"] == "Paid for by the members."
+    return app
 
 
 def _voters_by_country(server: LiveServer) -> dict[str, list[str]]:
@@ -126,7 +114,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign]:
             assert all(len(voters[c]) >= n for c, n in plan.items()), voters
             for country, count in plan.items():
                 for subject in voters[country][:count]:
-                    for app_id in (eu["id"], offshore["id"]):
+                    for app_id in (eu.id, offshore.id):
                         grant_consent(
                             runtime.stores.consents,
                             apps=runtime.stores.apps,
@@ -144,10 +132,10 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign]:
                             now=GRANTED,
                         )
                     for app, expected in ((eu, 200), (offshore, 403)):
-                        scoped = runtime.sealer.scoped_id(app["id"], subject)
+                        scoped = runtime.sealer.scoped_id(app.id, subject)
                         response = http.get(
                             f"/v1/subjects/{scoped}",
-                            headers={"Authorization": f"Bearer {app['token']}"},
+                            headers=app.headers,
                             params={"fields": ",".join(FIELDS), "purpose": POLITICAL_PURPOSE},
                         )
                         assert response.status_code == expected, response.text
@@ -159,7 +147,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign]:
                             assert response.json()["error"]["code"] == "ELECTION_SAFEGUARD"
             runtime.integrator.flush()
             auditor = create_operator_key(runtime.stores.operators, role=Role.AUDITOR)
-            yield Campaign(server, http, eu["id"], offshore["id"], plan, auditor)
+            yield Campaign(server, http, eu.id, offshore.id, plan, auditor)
     assert utc_now().year > 2019  # closing the runtime put the clock back
 
 

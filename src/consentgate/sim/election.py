@@ -205,28 +205,34 @@ def _classify(world: World, subject: SubjectView, *, granted_at: datetime) -> _P
     )
 
 
-def _consent(world: World, app: SimApp, chosen: list[_Person], *, now: datetime) -> None:
+def _grant(world: World, app: SimApp, person: _Person, fields: list[str], *, now: datetime) -> None:
+    """The person's explicit political consent to ``fields`` (a guardian's too, for a
+    minor), through the library as the consent endpoint does it."""
     runtime = world.runtime
+    request: dict[str, Any] = {
+        "app_id": app.id,
+        "purpose": POLITICAL,
+        "fields": fields,
+        "explicit": True,
+    }
+    if person.minor:
+        request["parental_consent"] = {**GUARDIAN, "verified_at": now.isoformat()}
+    grant_consent(
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
+        catalog=runtime.catalog,
+        source=runtime.source,
+        signer=runtime.signer,
+        subject_id=person.id,
+        request=request,
+        policy=runtime.consent_policy,
+        now=now,
+    )
+
+
+def _consent(world: World, app: SimApp, chosen: list[_Person], *, now: datetime) -> None:
     for person in chosen:
-        request: dict[str, Any] = {
-            "app_id": app.id,
-            "purpose": POLITICAL,
-            "fields": FIELDS,
-            "explicit": True,
-        }
-        if person.minor:
-            request["parental_consent"] = {**GUARDIAN, "verified_at": now.isoformat()}
-        grant_consent(
-            runtime.stores.consents,
-            apps=runtime.stores.apps,
-            catalog=runtime.catalog,
-            source=runtime.source,
-            signer=runtime.signer,
-            subject_id=person.id,
-            request=request,
-            policy=runtime.consent_policy,
-            now=now,
-        )
+        _grant(world, app, person, FIELDS, now=now)
 
 
 def _grants_in_window(
@@ -234,31 +240,12 @@ def _grants_in_window(
 ) -> tuple[int, int]:
     """New consents inside the window on the forbidden paths: special categories for
     voters, anything for the under-age. Returns (tried, refused with ELECTION_SAFEGUARD)."""
-    runtime = world.runtime
     tried = refused = 0
     for person in [p for p in chosen if p.in_window][:60]:
         fields = ["political_views", "religion"] if person.voter else ["name"]
-        request: dict[str, Any] = {
-            "app_id": app.id,
-            "purpose": POLITICAL,
-            "fields": fields,
-            "explicit": True,
-        }
-        if person.minor:
-            request["parental_consent"] = {**GUARDIAN, "verified_at": now.isoformat()}
         tried += 1
         try:
-            grant_consent(
-                runtime.stores.consents,
-                apps=runtime.stores.apps,
-                catalog=runtime.catalog,
-                source=runtime.source,
-                signer=runtime.signer,
-                subject_id=person.id,
-                request=request,
-                policy=runtime.consent_policy,
-                now=now,
-            )
+            _grant(world, app, person, fields, now=now)
         except GrantRefused as exc:
             refused += exc.error_code == "ELECTION_SAFEGUARD"
     return tried, refused
