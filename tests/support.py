@@ -226,11 +226,15 @@ def client_of(server: LiveServer) -> Iterator[httpx.Client]:
 
 
 def make_live_app(
-    http: httpx.Client, server: LiveServer, *, fields: list[str] | None = None
+    http: httpx.Client,
+    server: LiveServer,
+    *,
+    fields: list[str] | None = None,
+    registration: dict[str, Any] | None = None,
 ) -> LiveApp:
-    """An app registered (``REGISTRATION``, or for ``fields``), approved and holding a
-    token, all over HTTP."""
-    body = dict(REGISTRATION)
+    """An app registered (``registration``, by default ``REGISTRATION``; for ``fields`` when
+    given), approved and holding a token, all over HTTP."""
+    body = dict(REGISTRATION if registration is None else registration)
     if fields is not None:
         body["fields"] = dict.fromkeys(fields, "needed")
     created = http.post("/v1/apps", json=body, headers=server.operator_headers)

@@ -76,6 +76,7 @@ class Action(StrEnum):
     APPS_REINSTATE = "apps.reinstate"
     INCIDENTS_READ = "incidents.read"
     INCIDENT_SUBJECTS_READ = "incidents.subjects.read"
+    LEDGER_LEAVES_READ = "ledger.leaves.read"
     OPERATORS_CREATE = "operators.create"
     BREACHES_READ = "breaches.read"
     BREACHES_OPEN = "breaches.open"
@@ -96,6 +97,8 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     Action.APPS_REINSTATE: frozenset({Role.DPO}),
     Action.INCIDENTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.INCIDENT_SUBJECTS_READ: frozenset({Role.DPO}),
+    # the leaf bytes (DESIGN.md, Hardening): the public may see hashes only
+    Action.LEDGER_LEAVES_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.OPERATORS_CREATE: frozenset(),
     Action.BREACHES_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.BREACHES_OPEN: frozenset({Role.DPO, ActorKind.SYSTEM}),

@@ -61,6 +61,7 @@ def ledgers(draw: st.DrawFn) -> Ledger:
             consent_id="cns_x",
             request_id="req_x",
             at_us=to_micros(T0) + draw(st.integers(0, 1000)) * 1_000_000,
+            country=draw(st.sampled_from(["", "DE", "FR", "US"])),
         )
         for _ in range(count)
     ]
@@ -102,7 +103,13 @@ def _recount(ledger: Ledger) -> dict[str, Any]:
     for e in hits:
         for name in e.fields:
             fields.setdefault(name, set()).add(e.subject_id)
+
+    def country(subject: str) -> str:
+        seen = [(e.at_us, e.country) for e in hits if e.subject_id == subject and e.country]
+        return max(seen)[1] if seen else ""
+
     return {
+        "countries": {s: country(s) for s in people},
         "records": len(hits),
         "people": len(people),
         "listed": tuple(sorted(people - ledger.shredded)),
@@ -120,7 +127,9 @@ def _recount(ledger: Ledger) -> dict[str, Any]:
 
 
 def _facts(scope: Scope) -> dict[str, Any]:
+    by_pseudonym = {p.pseudonym: p.country for p in scope.persons}
     return {
+        "countries": sorted(by_pseudonym.values()),
         "records": scope.records,
         "people": scope.people,
         "listed": scope.subject_ids,
@@ -136,6 +145,7 @@ def _facts(scope: Scope) -> dict[str, Any]:
 def _expected(ledger: Ledger) -> dict[str, Any]:
     truth = _recount(ledger)
     truth["per_person"] = {s: v for s, v in truth["per_person"].items() if s not in ledger.shredded}
+    truth["countries"] = sorted(truth["countries"].values())  # shredded people's too
     return truth
 
 

@@ -73,7 +73,12 @@ def _app(stores: Stores, catalog: Catalog) -> str:
 
 
 def _disclose(
-    stores: Stores, app_id: str, subject: str, fields: tuple[str, ...], at: datetime
+    stores: Stores,
+    app_id: str,
+    subject: str,
+    fields: tuple[str, ...],
+    at: datetime,
+    country: str = "",
 ) -> None:
     stores.ledger.append(
         [
@@ -86,6 +91,7 @@ def _disclose(
                 consent_id="cns_x",
                 request_id="req_x",
                 at_us=to_micros(at),
+                country=country,
             )
         ]
     )
@@ -95,14 +101,15 @@ def _disclose(
 def affected(bundle: Stores, catalog: Catalog) -> str:
     """An app that received: b-de twice (name, page_likes; then political_views), the
     French minor once (name), b-us once (birthday), b-gone once (name) who is then erased,
-    and someone not on the platform; plus one disclosure outside the window."""
+    and someone not on the platform; plus one disclosure outside the window. Only b-gone's
+    leaf carries a country (format v2 ``cc``): it stays known after the erasure."""
     app_id = _app(bundle, catalog)
     hour = timedelta(hours=1)
     _disclose(bundle, app_id, "b-de", ("name", "page_likes"), START + hour)
     _disclose(bundle, app_id, "b-de", ("political_views",), START + 2 * hour)
     _disclose(bundle, app_id, "b-fr-minor", ("name",), START + 3 * hour)
     _disclose(bundle, app_id, "b-us", ("birthday",), START + 4 * hour)
-    _disclose(bundle, app_id, "b-gone", ("name",), START + 5 * hour)
+    _disclose(bundle, app_id, "b-gone", ("name",), START + 5 * hour, country="IE")
     _disclose(bundle, app_id, "b-nobody", ("name",), START + 6 * hour)
     _disclose(bundle, app_id, "b-de", ("religion",), START + 30 * hour)  # after the window
     shred_subject(bundle, "b-gone", now=START + 7 * hour)
@@ -136,7 +143,8 @@ def test_the_scope_is_exactly_what_the_ledger_holds(
     assert scope["subjects"] == 5  # b-gone counted though erased; b-nobody counted
     assert scope["records"] == 6  # the leaves in the window (the erasure leaf is not one)
     assert scope["by_field"] == {"birthday": 1, "name": 4, "page_likes": 1, "political_views": 1}
-    assert scope["by_country"] == {"DE": 1, "FR": 1, "US": 1, "unknown": 2}
+    # b-gone's country from their leaf, though erased; b-nobody's is unknown
+    assert scope["by_country"] == {"DE": 1, "FR": 1, "IE": 1, "US": 1, "unknown": 1}
     assert scope["special_category_subjects"] == 1
     assert scope["minors"] == 1
     assert scope["unlinked_subjects"] == 1
@@ -144,6 +152,7 @@ def test_the_scope_is_exactly_what_the_ledger_holds(
     assert [(a["country"], a["subjects"], a["lead"]) for a in scope["authorities"]] == [
         ("DE", 1, False),
         ("FR", 1, False),
+        ("IE", 1, True),
     ]
     _, people = breach_subjects(bundle.breaches, breach_id, after=None, limit=100)
     assert [p.subject_id for p in people] == ["b-de", "b-fr-minor", "b-nobody", "b-us"]

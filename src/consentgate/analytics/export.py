@@ -9,8 +9,9 @@ from where the manifest ends to the latest checkpoint, one file per range of at 
 with the checkpoint that covers it and its range proof (``merkle.range_proof``).
 
 Columns: ``idx``, ``at_us``, ``app``, ``subj`` (the ``ps1:`` pseudonym), ``kind``,
-``purpose``, ``basis``, ``fields``, ``prev``, ``cc`` (the subject's country where the leaf
-format carries it, else ""), ``leaf`` (the exact bytes) and ``leaf_hash``. Pseudonyms
+``purpose``, ``basis``, ``fields``, ``prev``, ``cc`` (the subject's country at disclosure
+time, from leaf format v2; "" when unknown and in v1 leaves), ``leaf`` (the exact bytes) and
+``leaf_hash``. Pseudonyms
 only: no platform id is ever exported, and the pseudonym → person mapping stays in the
 server (``LedgerStore.link``). A shredded person's rows stay unlinkable with no rewrite.
 
@@ -99,7 +100,7 @@ def leaf_table(rows: Iterable[StoredLeaf]) -> Any:
         columns["basis"].append(leaf.basis)
         columns["fields"].append(list(leaf.fields))
         columns["prev"].append(leaf.prev)
-        columns["cc"].append(str(getattr(leaf, "cc", "") or ""))
+        columns["cc"].append(leaf.cc)
         columns["leaf"].append(row.data)
         columns["leaf_hash"].append(leaf_hash(row.data))
     return pa.table(columns, schema=_schema(pa))

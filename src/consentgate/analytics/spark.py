@@ -69,7 +69,7 @@ def spark_person_rows(
         frames.append(
             spark.createDataFrame(
                 [
-                    (i, at, leaf.app, leaf.subj, leaf.kind, list(leaf.fields), "")
+                    (i, at, leaf.app, leaf.subj, leaf.kind, list(leaf.fields), leaf.cc)
                     for i, at, leaf, _ in decoded
                 ],
                 schema,

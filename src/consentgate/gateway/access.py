@@ -1,6 +1,7 @@
 """The decision loader: the state one read depends on (the app, the subject's consents not
 withdrawn, the subject's attributes), then ``policy.decide`` — failing closed on any error
-(I3)."""
+(I3). ``evaluate_subject_access`` also gives the subject's attributes the decision was made
+on (the read path records their country with the disclosure)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from datetime import datetime
 
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
-from consentgate.policy import Decision, Reason, decide
+from consentgate.policy import Decision, Reason, SubjectView, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
-__all__ = ["evaluate_access"]
+__all__ = ["evaluate_access", "evaluate_subject_access"]
 
 
 def evaluate_access(
@@ -34,6 +35,32 @@ def evaluate_access(
     Unknown field or purpose names raise ``UnknownField`` / ``UnknownPurpose``; every other
     failure (storage, source) withholds every field with ``DECISION_ERROR``.
     """
+    decision, _ = evaluate_subject_access(
+        stores,
+        catalog=catalog,
+        source=source,
+        app_id=app_id,
+        subject_id=subject_id,
+        purpose=purpose,
+        fields=fields,
+        now=now,
+    )
+    return decision
+
+
+def evaluate_subject_access(
+    stores: Stores,
+    *,
+    catalog: Catalog,
+    source: Source,
+    app_id: str,
+    subject_id: str | None,
+    purpose: str,
+    fields: Sequence[str],
+    now: datetime | None = None,
+) -> tuple[Decision, SubjectView | None]:
+    """``evaluate_access``, and the subject's attributes it decided on (None: unknown, or
+    the decision could not be made)."""
     catalog.require_purpose(purpose)
     requested = catalog.require_fields(fields)
     moment = now or utc_now()
@@ -49,10 +76,11 @@ def evaluate_access(
             )
         subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
-        return Decision(
+        failed = Decision(
             (), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR
         )
-    return decide(
+        return failed, None
+    decision = decide(
         app=app,
         subject=subject,
         consents=consents,
@@ -61,3 +89,4 @@ def evaluate_access(
         catalog=catalog,
         now=moment,
     )
+    return decision, subject

@@ -46,6 +46,7 @@ class DisclosureRow:
     consent_ids: tuple[str, ...]
     request_id: str
     basis: str = "consent"
+    country: str = ""  # the subject's country at decision time (the leaf's ``cc``)
 
     def as_entry(self) -> Entry:
         return Entry(
@@ -57,6 +58,7 @@ class DisclosureRow:
             consent_id=",".join(self.consent_ids),
             request_id=self.request_id,
             at_us=self.at_us,
+            country=self.country,
         )
 
 

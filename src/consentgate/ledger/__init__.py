@@ -6,7 +6,7 @@ questions rights and breach ask of it (``disclosures_of``, ``recipients_of``, ``
 ``usage``)."""
 
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint
-from consentgate.ledger.leaves import Entry, Leaf
+from consentgate.ledger.leaves import Entry, Leaf, country_code
 from consentgate.ledger.memory import MemoryLedger
 from consentgate.ledger.merkle import leaf_hash, root_from_range
 from consentgate.ledger.note import NoteVerifier
@@ -41,6 +41,7 @@ __all__ = [
     "SqlLedger",
     "StoredLeaf",
     "Usage",
+    "country_code",
     "leaf_hash",
     "open_checkpoint",
     "open_ledger",

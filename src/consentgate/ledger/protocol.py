@@ -11,7 +11,9 @@ in SQL by ``SqlLedger`` (``ledger.store``) and in memory by ``MemoryLedger``
   people still linkable (a shredded person is counted, never listed);
 - ``usage(start_us, end_us)``: per app and purpose, what was disclosed in a window (the
   records of processing); ``rows`` and ``link`` give the stored leaves and the pseudonym ->
-  person mapping the analytics engines need (the mapping never leaves the server).
+  person mapping the analytics engines need (the mapping never leaves the server);
+- ``app_leaves(app_ids, end=size)``: the leaves of some apps below a checkpoint's size (the
+  political transparency register counts people from them).
 
 Each is answered on one connection, whatever the number of leaves.
 """
@@ -150,6 +152,19 @@ class LedgerStore(Protocol):
     def latest_note(self) -> str | None: ...
 
     def checkpoint(self) -> Checkpoint | None: ...
+
+    def checkpoint_before(self, at_us: int) -> Checkpoint | None:
+        """The latest checkpoint signed at or before ``at_us`` (None: none was)."""
+        ...
+
+    def checkpoint_of(self, size: int) -> Checkpoint | None:
+        """The published checkpoint of tree size ``size`` (None: none was published)."""
+        ...
+
+    def app_leaves(self, app_ids: Sequence[str], *, end: int) -> list[tuple[int, bytes]]:
+        """(index, leaf bytes) of the leaves naming one of ``app_ids``, below index ``end``,
+        in index order."""
+        ...
 
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]: ...
 

@@ -212,8 +212,8 @@ def usage(leaves: Iterable[bytes]) -> list[Usage]:
 
 
 def _country(leaf: Leaf) -> str:
-    """The subject's country at disclosure time, when the leaf format carries it."""
-    return str(getattr(leaf, "cc", "") or "")
+    """The subject's country at disclosure time (leaf format v2; "" when unknown)."""
+    return leaf.cc
 
 
 def _at(ts_ms: int) -> datetime:

@@ -1,8 +1,8 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings``, ``BreachSettings``, ``AnalyticsSettings`` —
-composed into ``Settings``. Zero-config default: a local SQLite file, the built-in catalog,
-the demo platform.
+``DetectSettings``, ``WebhookSettings``, ``TransparencySettings``, ``ClockSettings``,
+``BreachSettings``, ``AnalyticsSettings`` — composed into ``Settings``. Zero-config
+default: a local SQLite file, the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
 naming it (``setting CONSENTGATE_X: problem``), so every command reports it as one line.
@@ -18,11 +18,13 @@ from consentgate.errors import InvalidInput
 from consentgate.settings.analytics import AnalyticsSettings
 from consentgate.settings.base import CapabilitySettings
 from consentgate.settings.breach import BreachPolicy, BreachSettings
+from consentgate.settings.clock import ClockSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
+from consentgate.settings.transparency import TransparencySettings
 from consentgate.settings.webhooks import WebhookSettings
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "BreachPolicy",
     "BreachSettings",
     "CapabilitySettings",
+    "ClockSettings",
     "ConsentPolicy",
     "ConsentSettings",
     "DetectSettings",
@@ -41,6 +44,7 @@ __all__ = [
     "StorageSettings",
     "Thresholds",
     "TokenSettings",
+    "TransparencySettings",
     "WebhookSettings",
     "load_settings",
     "settings_problem",
@@ -56,6 +60,8 @@ class Settings(
     LedgerSettings,
     DetectSettings,
     WebhookSettings,
+    TransparencySettings,
+    ClockSettings,
     BreachSettings,
     AnalyticsSettings,
 ):

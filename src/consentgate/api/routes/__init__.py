@@ -21,6 +21,7 @@ from consentgate.api.routes import (
     oauth,
     receipts,
     records,
+    transparency,
 )
 
 __all__ = ["ROUTERS", "include_routers"]
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     breaches.router,
     records.router,
     ledger.router,
+    transparency.router,
     receipts.router,
     health.router,
 )
