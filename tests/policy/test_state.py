@@ -270,7 +270,7 @@ def test_outside_every_window_elections_change_nothing() -> None:
         elif with_elections != without:
             _count("a window changed the decision")
 
-    _check(prop)()
+    _check(prop, examples=1000)()
     assert TALLY.get("outside a window", 0) > 150, TALLY
     assert TALLY.get("a window changed the decision", 0) > 30, TALLY
 

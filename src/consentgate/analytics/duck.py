@@ -84,6 +84,26 @@ def _hits(
     connection.execute(f"CREATE OR REPLACE TEMP TABLE hits AS {body}", params)
 
 
+def _run(
+    sql: str,
+    files: Sequence[str],
+    tail: Sequence[StoredLeaf],
+    *,
+    app_id: str | None,
+    start: int,
+    end: int,
+    threads: int,
+) -> list[tuple[Any, ...]]:
+    """``sql`` over the window's ``hits`` on a connection of its own."""
+    connection = connect(threads)
+    try:
+        _hits(connection, files, tail, app_id=app_id, start_us=start, end_us=end)
+        found: list[tuple[Any, ...]] = connection.execute(sql).fetchall()
+        return found
+    finally:
+        connection.close()
+
+
 def person_rows(
     files: Sequence[str],
     tail: Sequence[StoredLeaf],
@@ -93,12 +113,9 @@ def person_rows(
     end_us: int,
     threads: int = 2,
 ) -> list[PersonRow]:
-    connection = connect(threads)
-    try:
-        _hits(connection, files, tail, app_id=app_id, start_us=start_us, end_us=end_us)
-        found = connection.execute(PERSON_SQL).fetchall()
-    finally:
-        connection.close()
+    found = _run(
+        PERSON_SQL, files, tail, app_id=app_id, start=start_us, end=end_us, threads=threads
+    )
     return [
         PersonRow(
             subj=subj,
@@ -122,12 +139,7 @@ def usage_rows(
     end_us: int,
     threads: int = 2,
 ) -> list[Usage]:
-    connection = connect(threads)
-    try:
-        _hits(connection, files, tail, app_id=None, start_us=start_us, end_us=end_us)
-        found = connection.execute(USAGE_SQL).fetchall()
-    finally:
-        connection.close()
+    found = _run(USAGE_SQL, files, tail, app_id=None, start=start_us, end=end_us, threads=threads)
     return [
         Usage(str(app), str(purpose), tuple(fields), int(records), int(people))
         for app, purpose, fields, records, people in found

@@ -36,7 +36,7 @@ from consentgate.breach.models import (
     BreachEvent,
     BreachSubject,
 )
-from consentgate.breach.notices import notice_text
+from consentgate.breach.notices import affected_people, notice_text
 from consentgate.breach.processing import records_csv, records_of_processing
 from consentgate.breach.records import OPEN, Incident
 from consentgate.breach.report import report, report_markdown
@@ -68,6 +68,7 @@ __all__ = [
     "SqlBreachStore",
     "SqlIncidentStore",
     "WebhookNotifier",
+    "affected_people",
     "assess",
     "authorities",
     "authority_of",

@@ -7,14 +7,17 @@ channel."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from consentgate.breach.authorities import authority_of
 from consentgate.breach.models import Breach, BreachSubject
 from consentgate.catalog import Catalog
+from consentgate.clock import rfc3339
 from consentgate.settings import BreachPolicy
 
-__all__ = ["field_label", "notice_text"]
+__all__ = ["affected_people", "field_label", "notice_text"]
 
 
 def field_label(name: str) -> str:
@@ -94,3 +97,26 @@ def notice_text(
         )
     lines += ["", "This message describes only your own data."]
     return "\n".join(lines)
+
+
+def affected_people(
+    breach: Breach,
+    people: Sequence[BreachSubject],
+    *,
+    app_name: str,
+    catalog: Catalog,
+    policy: BreachPolicy,
+) -> list[dict[str, Any]]:
+    """The affected people as the API and the CLI list them, each with their notice."""
+    return [
+        {
+            "subject_id": p.subject_id,
+            "fields": list(p.fields),
+            "first_at": rfc3339(p.first_at),
+            "last_at": rfc3339(p.last_at),
+            "records": p.records,
+            "country": p.country or None,
+            "notice": notice_text(breach, p, app_name=app_name, catalog=catalog, policy=policy),
+        }
+        for p in people
+    ]

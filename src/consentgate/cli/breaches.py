@@ -10,7 +10,7 @@ import typer
 from consentgate import breach
 from consentgate.authz import Actor
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record, print_table
-from consentgate.clock import rfc3339, utc_now
+from consentgate.clock import utc_now
 from consentgate.runtime import Runtime, open_runtime
 
 app = typer.Typer(cls=CommandGroup, help="Personal data breaches (GDPR Art. 33, 34).")
@@ -102,20 +102,9 @@ def subjects(
             runtime.stores.breaches, breach_id, after=after, limit=1000
         )
         name = _app_name(runtime, found.app_id)
-        rows += [
-            {
-                "subject_id": p.subject_id,
-                "fields": list(p.fields),
-                "first_at": rfc3339(p.first_at),
-                "last_at": rfc3339(p.last_at),
-                "records": p.records,
-                "country": p.country or None,
-                "notice": breach.notice_text(
-                    found, p, app_name=name, catalog=context.catalog, policy=context.policy
-                ),
-            }
-            for p in people
-        ]
+        rows += breach.affected_people(
+            found, people, app_name=name, catalog=context.catalog, policy=context.policy
+        )
         if len(people) < 1000:
             break
         after = people[-1].subject_id

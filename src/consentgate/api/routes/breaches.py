@@ -23,7 +23,7 @@ from consentgate.api.models.breaches import (
 from consentgate.api.models.errors import ERROR_RESPONSES
 from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.authz import Action, Actor
-from consentgate.clock import rfc3339, utc_now
+from consentgate.clock import utc_now
 from consentgate.runtime import Runtime
 
 __all__ = ["router"]
@@ -200,20 +200,9 @@ def subjects(
     context = runtime.breach_context
     return {
         "breach_id": found.id,
-        "data": [
-            {
-                "subject_id": p.subject_id,
-                "fields": list(p.fields),
-                "first_at": rfc3339(p.first_at),
-                "last_at": rfc3339(p.last_at),
-                "records": p.records,
-                "country": p.country or None,
-                "notice": breach.notice_text(
-                    found, p, app_name=name, catalog=context.catalog, policy=context.policy
-                ),
-            }
-            for p in shown
-        ],
+        "data": breach.affected_people(
+            found, shown, app_name=name, catalog=context.catalog, policy=context.policy
+        ),
         "paging": {"next": next_cursor},
     }
 
