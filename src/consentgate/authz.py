@@ -77,6 +77,11 @@ class Action(StrEnum):
     INCIDENTS_READ = "incidents.read"
     INCIDENT_SUBJECTS_READ = "incidents.subjects.read"
     OPERATORS_CREATE = "operators.create"
+    REQUESTS_READ = "requests.read"
+    REQUESTS_CREATE = "requests.create"
+    REQUESTS_EXTEND = "requests.extend"
+    REQUESTS_REJECT = "requests.reject"
+    REQUESTS_LIFT = "requests.lift"
 
 
 # who may take each action besides ``admin``
@@ -90,6 +95,11 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     Action.INCIDENTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.INCIDENT_SUBJECTS_READ: frozenset({Role.DPO}),
     Action.OPERATORS_CREATE: frozenset(),
+    Action.REQUESTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
+    Action.REQUESTS_CREATE: frozenset({Role.DPO}),
+    Action.REQUESTS_EXTEND: frozenset({Role.DPO}),
+    Action.REQUESTS_REJECT: frozenset({Role.DPO}),
+    Action.REQUESTS_LIFT: frozenset({Role.DPO}),
 }
 
 

@@ -5,9 +5,11 @@ the only place that knows how the rooms and services fit together.
 (``CONSENTGATE_SOURCE``: the demo platform, or a SQL mapping file for ``SqlSource``), the
 stores, the receipt key, the token verifiers, and the read path: the recorder, the
 integrator, harvest detection with containment bound to the stores and the webhook, and the
-``Gateway``. Building starts no thread: ``Runtime.start()`` starts the recorder, the
-integrator and the webhook sender, ``stop()`` stops them (FastAPI's lifespan calls both);
-``close()`` also releases the database.
+``Gateway``, and the rights service with its notice dispatcher. Building starts no thread:
+``Runtime.start()`` resumes interrupted erasures and starts the recorder, the integrator,
+the webhook sender and the notice dispatcher, ``stop()`` stops them (FastAPI's lifespan
+calls both); ``close()`` also releases the database. The source's write capabilities are
+logged when it is built.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+import structlog
 from sqlalchemy import Engine
 
 from consentgate.breach import WebhookNotifier, contain
@@ -24,8 +27,10 @@ from consentgate.consent import ConsentStore, ReceiptSigner
 from consentgate.detect import Detector
 from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
+from consentgate.notices import NoticeDispatcher
+from consentgate.rights import Rights, open_request_store
 from consentgate.settings import DEMO_SOURCE, ConsentPolicy, Settings, load_settings
-from consentgate.sources import Source, SqlSource, load_mapping
+from consentgate.sources import Source, SqlSource, load_mapping, writes_of
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.database import Database
 from consentgate.storage.secrets import server_secret
@@ -33,6 +38,8 @@ from consentgate.stores import Stores, open_stores
 from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
 
 __all__ = ["Runtime", "open_runtime"]
+
+log = structlog.get_logger("consentgate.runtime")
 
 
 @dataclass
@@ -54,6 +61,8 @@ class Runtime:
     notifier: WebhookNotifier | None
     watch: Watch | None  # harvest detection, when CONSENTGATE_DETECT is on
     gateway: Gateway
+    rights: Rights
+    dispatcher: NoticeDispatcher
     source_db: Database | None = None  # the platform's own database, when not ours
     _running: bool = field(default=False, repr=False)
 
@@ -71,6 +80,8 @@ class Runtime:
         self.integrator.start()
         if self.notifier is not None:
             self.notifier.start()
+        self.rights.resume()  # erasures a crash interrupted are finished first
+        self.dispatcher.start()
 
     def stop(self) -> None:
         """Stop them: queued disclosures are committed or refused, the last leaves signed,
@@ -78,6 +89,7 @@ class Runtime:
         if not self._running:
             return
         self._running = False
+        self.dispatcher.close()
         if self.notifier is not None:
             self.notifier.close()
         self.recorder.close()
@@ -85,6 +97,7 @@ class Runtime:
 
     def close(self) -> None:
         self.stop()
+        self.dispatcher.dispose()
         self.db.dispose()
         if self.source_db is not None:
             self.source_db.dispose()
@@ -110,6 +123,32 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     if settings.webhook_url and settings.webhook_secret is not None:  # Settings: both or none
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
     watch = _watch(settings, stores, notifier)
+    writes = writes_of(source)
+    log.info("source_writes", rectify=writes.rectify, erase=writes.erase)
+    if not (writes.rectify and writes.erase):
+        log.warning(
+            "source_cannot_write",
+            rectify=writes.rectify,
+            erase=writes.erase,
+            effect="rectification / erasure requests are refused with SOURCE_READ_ONLY",
+        )
+    rights = Rights(
+        stores=stores,
+        requests=open_request_store(stores),
+        catalog=catalog,
+        source=source,
+        scoped_id=sealer.scoped_id,
+        ack_days=settings.notice_ack_days,
+    )
+    dispatcher = NoticeDispatcher(
+        stores.notices,
+        stores.apps,
+        enforce=rights.enforce if settings.notice_enforce else None,
+        sweep=functools.partial(_sweep, rights),
+        retry_base_s=settings.notice_retry_base_seconds,
+        poll_s=settings.notice_poll_ms / 1000,
+    )
+    rights.wake = dispatcher.wake
     return Runtime(
         settings=settings,
         db=db,
@@ -143,6 +182,8 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             watch=watch,
             reads_on_loop=db.is_sqlite,
         ),
+        rights=rights,
+        dispatcher=dispatcher,
         source_db=source_db,
     )
 
@@ -156,7 +197,8 @@ def _source(settings: Settings, db: Database, catalog: Catalog) -> tuple[Source,
     source_db = None if config.database_url is None else Database.open_existing(config.database_url)
     try:
         engine = (source_db or db).engine
-        return SqlSource(engine, config.mapping, catalog=catalog), source_db
+        source = SqlSource(engine, config.mapping, catalog=catalog, statements=config.statements)
+        return source, source_db
     except Exception:
         if source_db is not None:
             source_db.dispose()
@@ -186,3 +228,7 @@ def _watch(settings: Settings, stores: Stores, notifier: WebhookNotifier | None)
 
 def _consenting(consents: ConsentStore, app_id: str) -> int:
     return consents.count_live_subjects(app_id, now_us=to_micros(utc_now()))
+
+
+def _sweep(rights: Rights) -> None:
+    rights.resume(min_age_s=60.0)  # an erasure left for a minute by its request: resumed

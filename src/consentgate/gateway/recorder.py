@@ -46,6 +46,7 @@ class DisclosureRow:
     consent_ids: tuple[str, ...]
     request_id: str
     basis: str = "consent"
+    kind: str = "disclosure"  # or "access": a person's own export (rights/export.py)
 
     def as_entry(self) -> Entry:
         return Entry(
@@ -57,6 +58,7 @@ class DisclosureRow:
             consent_id=",".join(self.consent_ids),
             request_id=self.request_id,
             at_us=self.at_us,
+            kind=self.kind,
         )
 
 

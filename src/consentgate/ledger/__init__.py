@@ -5,7 +5,7 @@ both behind ``LedgerStore``; proofs, verification from published material, and t
 questions rights and breach ask of it (``disclosures_of``, ``recipients_of``, ``scope``)."""
 
 from consentgate.ledger.checkpoint import Checkpoint
-from consentgate.ledger.leaves import Entry, Leaf
+from consentgate.ledger.leaves import PLATFORM_APP, Entry, Leaf
 from consentgate.ledger.memory import MemoryLedger
 from consentgate.ledger.protocol import (
     Disclosure,
@@ -18,6 +18,7 @@ from consentgate.ledger.protocol import (
 from consentgate.ledger.store import SqlLedger, open_ledger, stored_verifier
 
 __all__ = [
+    "PLATFORM_APP",
     "Checkpoint",
     "Disclosure",
     "Disclosures",

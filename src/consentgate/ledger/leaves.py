@@ -21,6 +21,7 @@ from json.encoder import encode_basestring
 
 __all__ = [
     "LEAF_VERSION",
+    "PLATFORM_APP",
     "Batch",
     "Entry",
     "Leaf",
@@ -30,6 +31,10 @@ __all__ = [
     "new_pseudonym_keys",
     "pseudonym",
 ]
+
+# the ledger's name for the platform itself: the party that records an erasure and that
+# receives a person's own export (kind "access"); never a recipient (not a disclosure)
+PLATFORM_APP = "app_platform"
 
 LEAF_VERSION = 1
 

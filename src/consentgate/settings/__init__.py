@@ -1,7 +1,7 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings`` — composed into ``Settings``. Zero-config default:
-a local SQLite file, the built-in catalog, the demo platform.
+``DetectSettings``, ``WebhookSettings``, ``RightsSettings`` — composed into ``Settings``.
+Zero-config default: a local SQLite file, the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
 naming it (``setting CONSENTGATE_X: problem``), so every command reports it as one line.
@@ -18,6 +18,7 @@ from consentgate.settings.base import CapabilitySettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
+from consentgate.settings.rights import RightsSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
 from consentgate.settings.webhooks import WebhookSettings
@@ -31,6 +32,7 @@ __all__ = [
     "ConsentSettings",
     "DetectSettings",
     "LedgerSettings",
+    "RightsSettings",
     "Settings",
     "StorageSettings",
     "Thresholds",
@@ -50,6 +52,7 @@ class Settings(
     LedgerSettings,
     DetectSettings,
     WebhookSettings,
+    RightsSettings,
 ):
     """Every capability's settings in one object (what the composition root is built from).
     Placeholder or short secrets are refused unless ``demo`` is on."""

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from consentgate.api.routes import apps, data, health, incidents, ledger, me, oauth, receipts
+from consentgate.api.routes import (
+    apps,
+    data,
+    health,
+    incidents,
+    ledger,
+    me,
+    notices,
+    oauth,
+    receipts,
+    requests,
+    rights,
+)
 
 __all__ = ["ROUTERS", "include_routers"]
 
@@ -18,7 +30,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     data.router,  # the protected read path: first
     oauth.router,
     me.router,
+    rights.router,
+    notices.router,
     apps.router,
+    requests.router,
     incidents.router,
     ledger.router,
     receipts.router,

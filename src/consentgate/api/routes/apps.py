@@ -49,7 +49,10 @@ class OptionalReasonBody(BaseModel):
 @router.post("", status_code=201, summary="Register an app for review")
 def register(body: AppRegistration, runtime: RuntimeDep, actor: Registrar) -> dict[str, Any]:
     registered = register_app(runtime.stores.apps, runtime.catalog, body, actor=actor)
-    return registered.app.as_dict() | {"client_secret": registered.client_secret}
+    shown = registered.app.as_dict() | {"client_secret": registered.client_secret}
+    if registered.notification_secret is not None:  # shown once, like the client secret
+        shown["notification_secret"] = registered.notification_secret
+    return shown
 
 
 @router.get("", summary="List apps", dependencies=[Depends(strict_query("cursor", "limit"))])
