@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -88,6 +89,13 @@ class NoticeDispatcher:
     def dispose(self) -> None:
         self.close()
         self._client.close()
+
+    def flush(self, *, timeout: float = 10.0) -> None:
+        """Run rounds until no delivery is due now (or ``timeout``): the tests' hook."""
+        deadline = time.monotonic() + timeout
+        self.run_once()
+        while self.notices.claimable(now_us=to_micros(utc_now())) and time.monotonic() < deadline:
+            self.run_once()
 
     def run_once(self, now: datetime | None = None) -> int:
         """One round: deliver what is due, enforce deadlines, sweep; how many were

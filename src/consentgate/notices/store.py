@@ -80,6 +80,10 @@ class NoticeStore(Protocol):
         """Outbox rows not done yet."""
         ...
 
+    def claimable(self, *, now_us: int) -> int:
+        """Outbox rows a worker could claim at ``now_us``."""
+        ...
+
     def overdue(self, *, now_us: int, limit: int = 100) -> list[Notice]:
         """Notices unacknowledged at ``ack_due_at`` whose app was not yet suspended for them."""
         ...
@@ -177,21 +181,7 @@ class SqlNoticeStore(SqlStore):
         return None if row is None else _from_row(row._mapping)
 
     def claim(self, *, worker: str, now_us: int, lease_us: int, limit: int) -> list[Claimed]:
-        due = (
-            select(notice_outbox.c.notice_id)
-            .join(notices, notices.c.id == notice_outbox.c.notice_id)
-            .where(
-                notice_outbox.c.done_us.is_(None),
-                notice_outbox.c.next_attempt_us <= now_us,
-                notices.c.acknowledged_us.is_(None),
-                or_(
-                    notice_outbox.c.claimed_until_us.is_(None),
-                    notice_outbox.c.claimed_until_us < now_us,
-                ),
-            )
-            .order_by(notice_outbox.c.next_attempt_us)
-            .limit(limit)
-        )
+        due = _due(now_us, limit)
         claimed: list[Claimed] = []
         with self._reading() as connection:
             candidates = [row[0] for row in connection.execute(due)]
@@ -264,6 +254,10 @@ class SqlNoticeStore(SqlStore):
             )
             return len(rows.all())
 
+    def claimable(self, *, now_us: int) -> int:
+        with self._reading() as connection:
+            return len(connection.execute(_due(now_us, 1000)).all())
+
     def overdue(self, *, now_us: int, limit: int = 100) -> list[Notice]:
         statement = (
             select(notices)
@@ -292,6 +286,25 @@ class SqlNoticeStore(SqlStore):
         )
         with self._writing() as connection:
             return bool(connection.execute(statement).rowcount == 1)
+
+
+def _due(now_us: int, limit: int) -> Any:
+    """The outbox rows a worker may claim at ``now_us``, soonest first."""
+    return (
+        select(notice_outbox.c.notice_id)
+        .join(notices, notices.c.id == notice_outbox.c.notice_id)
+        .where(
+            notice_outbox.c.done_us.is_(None),
+            notice_outbox.c.next_attempt_us <= now_us,
+            notices.c.acknowledged_us.is_(None),
+            or_(
+                notice_outbox.c.claimed_until_us.is_(None),
+                notice_outbox.c.claimed_until_us < now_us,
+            ),
+        )
+        .order_by(notice_outbox.c.next_attempt_us)
+        .limit(limit)
+    )
 
 
 def _row(notice: Notice) -> dict[str, Any]:
@@ -410,18 +423,23 @@ class MemoryNoticeStore:
                 box.done_us = at_us
             return notice
 
+    def _due(self, now_us: int) -> list[tuple[int, str]]:
+        return sorted(
+            (box.next_attempt_us, notice_id)
+            for notice_id, box in self._outbox.items()
+            if box.done_us is None
+            and box.next_attempt_us <= now_us
+            and self._notices[notice_id].acknowledged_at is None
+            and (box.claimed_until_us is None or box.claimed_until_us < now_us)
+        )
+
+    def claimable(self, *, now_us: int) -> int:
+        with self._lock:
+            return len(self._due(now_us))
+
     def claim(self, *, worker: str, now_us: int, lease_us: int, limit: int) -> list[Claimed]:
         with self._lock:
-            due = sorted(
-                (
-                    (box.next_attempt_us, notice_id)
-                    for notice_id, box in self._outbox.items()
-                    if box.done_us is None
-                    and box.next_attempt_us <= now_us
-                    and self._notices[notice_id].acknowledged_at is None
-                    and (box.claimed_until_us is None or box.claimed_until_us < now_us)
-                )
-            )[:limit]
+            due = self._due(now_us)[:limit]
             claimed = []
             for _, notice_id in due:
                 box = self._outbox[notice_id]
