@@ -16,7 +16,6 @@ import asyncio
 import base64
 import os
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,7 +31,6 @@ from consentgate.gateway import Gateway, IdSealer
 from consentgate.gateway.recorder import DisclosureRow
 from consentgate.ledger import Leaf
 from consentgate.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
-from consentgate.policy import SubjectView
 from consentgate.rights import (
     ErasureBody,
     ObjectionBody,
@@ -42,8 +40,8 @@ from consentgate.rights import (
     export_subject,
     open_request_store,
 )
-from consentgate.sources import SourceWrites
 from consentgate.stores import MemoryStores
+from consentgate.testing.platform import MemoryPlatform
 
 from ..conftest import OPERATOR, REGISTRATION
 
@@ -53,39 +51,6 @@ PURPOSES = ("academic_research", "analytics")
 FIELDS = ("name", "birthday", "current_city")
 CATALOG: Catalog = default_catalog()
 SIGNER = ReceiptSigner(kid="rk_props", private_key=Ed25519PrivateKey.generate())
-
-
-class MemorySource:
-    """Three adults in memory that can be rectified and erased."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {
-            p: {"name": f"Person {p}", "birthday": "1990-05-05", "current_city": "Berlin"}
-            for p in PEOPLE
-        }
-
-    @property
-    def writes(self) -> SourceWrites:
-        return SourceWrites(rectify=True, erase=True)
-
-    def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Any]:
-        return {
-            s: {f: self.records[s][f] for f in fields if f in self.records[s]}
-            for s in subject_ids
-            if s in self.records
-        }
-
-    def friends(self, subject_id: str) -> list[str]:
-        return []
-
-    def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
-        return {s: SubjectView(s, "DE", date(1990, 5, 5)) for s in subject_ids if s in self.records}
-
-    def rectify(self, subject_id: str, changes: Any) -> None:
-        self.records[subject_id].update(changes)
-
-    def erase(self, subject_id: str) -> None:
-        self.records.pop(subject_id, None)
 
 
 class LedgerRecorder:
@@ -141,7 +106,17 @@ APPROVED = _approved_apps()
 class World:
     def __init__(self) -> None:
         self.stores = MemoryStores()
-        self.source = MemorySource()
+        self.source = MemoryPlatform(
+            {
+                p: {
+                    "name": f"Person {p}",
+                    "birthday": "1990-05-05",
+                    "current_city": "Berlin",
+                    "country": "DE",
+                }
+                for p in PEOPLE
+            }
+        )
         self.apps = []
         for approved in APPROVED:
             self.stores.apps.add(approved, actor=OPERATOR)
