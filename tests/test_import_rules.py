@@ -211,3 +211,25 @@ def test_the_edges_run_no_sql_of_their_own(imports: list[Import]) -> None:
         )
     ]
     assert wrong == []
+
+
+def test_tests_share_helpers_only_through_the_support_module() -> None:
+    """No test imports another test module or ``conftest``: shared helpers live in
+    ``tests/support.py`` (fixtures in ``conftest.py``, which pytest finds by itself)."""
+    tests = Path(__file__).resolve().parent
+    wrong = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                targets = [("." * node.level) + (node.module or "")]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            wrong += [
+                f"{path.relative_to(tests)}:{node.lineno} imports {target}"
+                for target in targets
+                if target.startswith(".")
+                or (target.startswith("tests") and target != "tests.support")
+            ]
+    assert wrong == []

@@ -17,8 +17,7 @@ from consentgate.errors import InvalidInput
 from consentgate.runtime import open_runtime
 from consentgate.settings import Settings
 from consentgate.sources import SqlSource
-
-from .conftest import client_of, make_live_app, start_server
+from tests.support import client_of, make_live_app, start_server
 
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -1,7 +1,7 @@
 """The stores and their one transaction, on SQLite, PostgreSQL and the memory twins alike:
 each store keeps what it is given; ``Stores.transaction()`` is all-or-nothing across rooms;
-containment and reinstatement are each one transaction; two concurrent withdrawals of one
-consent write one event."""
+two concurrent withdrawals of one consent write one event. (Containment and reinstatement,
+each one transaction, are tested in ``tests/breach``.)"""
 
 from __future__ import annotations
 
@@ -9,24 +9,15 @@ import threading
 
 import pytest
 
-from consentgate.apps import AppStore, get_app, register_app, suspend_app
+from consentgate.apps import AppStore, register_app, suspend_app
 from consentgate.authz import Actor, Role
-from consentgate.breach import (
-    MemoryIncidentStore,
-    SqlIncidentStore,
-    contain,
-    list_incidents,
-    reinstate,
-)
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros
 from consentgate.consent import consent_history, withdraw_consent
-from consentgate.detect import Finding
 from consentgate.errors import InvalidTransition
 from consentgate.policy import AppStatus
-from consentgate.stores import MemoryStores, Stores
-
-from .conftest import NOW, OPERATOR, REGISTRATION, consent_record
+from consentgate.stores import Stores
+from tests.support import NOW, OPERATOR, REGISTRATION, consent_record
 
 DPO = Actor.operator("op_dpo", Role.DPO)
 
@@ -88,46 +79,6 @@ def test_a_transaction_is_all_or_nothing_across_rooms(bundle: Stores, catalog: C
         suspend_app(tx.apps, app_id, reason="inside", actor=DPO, now=NOW)
     assert bundle.consents.get(subject_id="17", consent_id="cns_tx_kept") is not None
     assert bundle.apps.status(app_id) is AppStatus.SUSPENDED
-
-
-FINDING = {"explanation": "asked for 20 ids it was never given", "foreign_ids": 20}
-
-
-def test_containment_suspends_and_opens_its_incident_in_one_transaction(
-    bundle: Stores, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app_id = _approved(bundle, catalog)
-    finding = Finding(app_id, "id_enumeration", 86_400, dict(FINDING))
-
-    def broken(*_: object, **__: object) -> None:
-        raise RuntimeError("the incident could not be written")
-
-    kind = MemoryIncidentStore if isinstance(bundle, MemoryStores) else SqlIncidentStore
-    with monkeypatch.context() as patch:
-        patch.setattr(kind, "add", broken)
-        with pytest.raises(RuntimeError):
-            contain(bundle, finding, now=NOW)
-    assert bundle.apps.status(app_id) is AppStatus.APPROVED  # the suspension rolled back
-    assert list_incidents(bundle.incidents, after=None, limit=1000, app_id=app_id) == []
-
-    incident = contain(bundle, finding, now=NOW)
-    app = get_app(bundle.apps, app_id)
-    assert app.status is AppStatus.SUSPENDED
-    assert app.status_reason is not None
-    assert "id_enumeration" in app.status_reason
-    assert bundle.apps.events(app_id)[-1].actor == "system:harvest-detection"
-    assert incident.status == "open"
-    assert incident.evidence["consenting_subjects"] == 0
-
-    with monkeypatch.context() as patch:
-        patch.setattr(kind, "close_for_app", broken)
-        with pytest.raises(RuntimeError):
-            reinstate(bundle, app_id, actor=DPO, now=NOW)
-    assert bundle.apps.status(app_id) is AppStatus.SUSPENDED  # the transition rolled back
-    reinstate(bundle, app_id, actor=DPO, now=NOW)
-    assert bundle.apps.status(app_id) is AppStatus.APPROVED
-    [closed] = list_incidents(bundle.incidents, after=None, limit=1000, app_id=app_id)
-    assert closed.status == "closed"
 
 
 def test_two_concurrent_withdrawals_write_one_event(stores: Stores, catalog: Catalog) -> None:

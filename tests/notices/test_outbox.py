@@ -22,8 +22,7 @@ from consentgate.policy import AppStatus
 from consentgate.rights import Rights, open_request_store
 from consentgate.sources import Source
 from consentgate.stores import MemoryStores, Stores
-
-from ..conftest import OPERATOR, REGISTRATION
+from tests.support import OPERATOR, REGISTRATION
 
 
 class Receiver:

@@ -11,8 +11,7 @@ from consentgate.apps import register_app
 from consentgate.clock import from_micros, to_micros
 from consentgate.notices import Notice, NoticeType
 from consentgate.stores import Stores
-
-from ..conftest import NOW, OPERATOR, REGISTRATION
+from tests.support import NOW, OPERATOR, REGISTRATION
 
 
 def _notice(app_id: str, request_id: str, *, days: int = 7) -> Notice:

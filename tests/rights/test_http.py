@@ -19,8 +19,7 @@ from consentgate.ledger import stored_verifier
 from consentgate.ledger.fsck import check_database
 from consentgate.operators import Role, create_operator_key
 from consentgate.testing.webhooks import WebhookReceiver
-
-from ..conftest import REGISTRATION, LiveApp, LiveServer, client_of, start_server
+from tests.support import REGISTRATION, LiveApp, LiveServer, client_of, start_server
 
 PURPOSE = "academic_research"
 
@@ -70,7 +69,7 @@ def new_app(
         assert app["notification_url"] == receiver.url
         receiver.secret = app["notification_secret"]
     else:
-        assert "notification_secret" not in app
+        assert app.get("notification_secret") is None
     assert http.post(f"/v1/apps/{app['id']}/approve", headers=server.operator_headers).is_success
     token = http.post(
         "/oauth/token",

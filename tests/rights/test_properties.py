@@ -42,8 +42,7 @@ from consentgate.rights import (
 )
 from consentgate.stores import MemoryStores
 from consentgate.testing.platform import MemoryPlatform
-
-from ..conftest import OPERATOR, REGISTRATION
+from tests.support import OPERATOR, REGISTRATION
 
 PEOPLE = ("p1", "p2", "p3")
 APPS = 2

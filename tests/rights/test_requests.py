@@ -24,8 +24,7 @@ from consentgate.rights import (
 )
 from consentgate.stores import MemoryStores
 from consentgate.testing.platform import MemoryPlatform
-
-from ..conftest import OPERATOR, REGISTRATION
+from tests.support import OPERATOR, REGISTRATION
 
 DPO = Actor.operator("op_dpo", Role.DPO)
 

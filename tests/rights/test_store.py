@@ -18,8 +18,7 @@ from consentgate.rights import (
     open_request_store,
 )
 from consentgate.stores import Stores
-
-from ..conftest import NOW
+from tests.support import NOW
 
 
 def _request(subject: str, kind: RequestType = RequestType.RESTRICTION) -> RightsRequest:

@@ -1,20 +1,42 @@
-"""Paging as the contract has it: ``{"data", "paging": {"next"}}``, ``?cursor=`` opaque and
-sealed (AES-SIV, bound to the list it came from), ``limit`` 1..1000, default 100. A list
-asks for ``limit + 1`` items, so ``next`` is set only when another item exists."""
+"""Paging as the contract has it: ``{"data", "paging": {"next"}}`` (the generic response
+model ``Page[T]``), ``?cursor=`` opaque and sealed (AES-SIV, bound to the list it came
+from), ``limit`` 1..1000, default 100. A list asks for ``limit + 1`` items, so ``next`` is
+set only when another item exists."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import Field
 
+from consentgate.api.models.base import Public
 from consentgate.errors import InvalidInput
 from consentgate.gateway.scoped_ids import IdSealer
 
-__all__ = ["CursorQuery", "LimitQuery", "cursor_position", "page"]
+__all__ = ["CursorQuery", "LimitQuery", "Page", "Paging", "cursor_position", "page"]
 
 T = TypeVar("T")
+
+
+class Paging(Public):
+    next: str | None = Field(
+        description="The cursor of the next page (pass it as `?cursor=`), or null on the last"
+    )
+
+
+class Page(Public, Generic[T]):
+    """A page of a list (``Page[AppPublic]`` is titled ``AppPage`` in the OpenAPI)."""
+
+    data: list[T]
+    paging: Paging
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        name = getattr(params[0], "__name__", str(params[0]))
+        return name.removesuffix("Public") + "Page"
+
 
 CursorQuery = Annotated[
     str | None, Query(max_length=512, description="`paging.next` of the last page")

@@ -1,18 +1,19 @@
-"""Response models of Art. 19 notices."""
+"""What an app sees of its Art. 19 notices (``routes/notices.py``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import Field
 
-from consentgate.api.models.paging import PagingPublic
+from consentgate.api.models.base import Public
+from consentgate.api.paging import Page
 
-__all__ = ["NoticePublic", "NoticesPublic"]
+__all__ = ["NoticePage", "NoticePublic"]
 
 
-class NoticePublic(BaseModel):
+class NoticePublic(Public):
     id: str
-    type: str
-    subject: str  # the app-scoped id of the person
+    type: str = Field(description="erasure, rectification or restriction")
+    subject: str = Field(description="The person's id as this app knows them (app-scoped)")
     fields: list[str]
     request_id: str
     created_at: str
@@ -20,6 +21,5 @@ class NoticePublic(BaseModel):
     acknowledged_at: str | None
 
 
-class NoticesPublic(BaseModel):
-    data: list[NoticePublic]
-    paging: PagingPublic
+class NoticePage(Page[NoticePublic]):
+    pass

@@ -1,57 +1,64 @@
-"""Response models of rights requests, the export and the rights capabilities."""
+"""What a person and an operator see of rights requests (``routes/rights.py``,
+``routes/requests.py``): the request object with its recipients and history, the export,
+and the rights capabilities of this deployment."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import Field
 
-from consentgate.api.models.paging import PagingPublic
+from consentgate.api.models.base import Public
+from consentgate.api.models.me import ConsentPublic, DisclosurePublic
+from consentgate.api.paging import Page
 
 __all__ = [
     "CapabilitiesPublic",
-    "DisclosurePublic",
+    "ExportDisclosurePublic",
     "ExportPublic",
     "ExportRecipientPublic",
     "HistoryEntryPublic",
+    "OperatorRequestPage",
     "OperatorRequestPublic",
-    "OperatorRequestsPublic",
-    "ProofPublic",
     "RecipientPublic",
+    "RequestPage",
     "RequestPublic",
-    "RequestsPublic",
 ]
 
 
-class RecipientPublic(BaseModel):
-    """An app the ledger says received the person's data, and its notice."""
+class RecipientPublic(Public):
+    """An app the ledger says received the person's data, and its Art. 19 notice."""
 
     app_id: str
     app_name: str | None
-    fields: list[str]
+    fields: list[str] = Field(description="The fields the notice names (those it received)")
     notice_id: str
-    notified_at: str | None
+    notified_at: str | None = Field(description="When its webhook was answered 2xx")
     acknowledged_at: str | None
 
 
-class HistoryEntryPublic(BaseModel):
+class HistoryEntryPublic(Public):
     at: str
     status: str
     note: str
-    actor: str  # who took the step: subject:<id>, operator:<key id>, system:<name>
+    actor: str = Field(description="Who took the step: subject:…, operator:<key id>, system:…")
 
 
-class RequestPublic(BaseModel):
+class RequestPublic(Public):
     id: str
-    type: str
-    status: str
+    type: str = Field(
+        description="access, portability, rectification, restriction, objection, erasure"
+    )
+    status: str = Field(description="received, in_progress, completed, rejected")
     received_at: str
     due_at: str
     extended_due_at: str | None
     extension_reason: str | None
     closed_at: str | None
     rejection_reason: str | None
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(
+        description="Per type: fields changed (never values), purposes objected to, ground"
+    )
     recipients: list[RecipientPublic]
     history: list[HistoryEntryPublic]
 
@@ -61,45 +68,25 @@ class OperatorRequestPublic(RequestPublic):
     verified_by: str | None
 
 
-class RequestsPublic(BaseModel):
-    data: list[RequestPublic]
-    paging: PagingPublic
+class RequestPage(Page[RequestPublic]):
+    pass
 
 
-class OperatorRequestsPublic(BaseModel):
-    data: list[OperatorRequestPublic]
-    paging: PagingPublic
+class OperatorRequestPage(Page[OperatorRequestPublic]):
+    pass
 
 
-class ProofPublic(BaseModel):
-    size: int
-    hashes: list[str]
-
-
-class DisclosurePublic(BaseModel):
-    """A ledger entry of the person (``type``: disclosure, access — their own export — or
-    erasure), with its leaf and inclusion proof."""
-
-    index: int
-    type: str
-    app_id: str
+class ExportDisclosurePublic(DisclosurePublic):
     app_name: str | None
-    fields: list[str]
-    purpose: str
-    time: str
-    request_id: str
-    leaf: str
-    proof: ProofPublic | None
-    checkpoint: str | None
 
 
-class DeveloperPublic(BaseModel):
+class DeveloperPublic(Public):
     name: str
     email: str
     country: str
 
 
-class ExportRecipientPublic(BaseModel):
+class ExportRecipientPublic(Public):
     app_id: str
     name: str | None
     developer: DeveloperPublic | None
@@ -110,24 +97,26 @@ class ExportRecipientPublic(BaseModel):
     disclosures: int
 
 
-class ExportPublic(BaseModel):
+class ExportPublic(Public):
     generated_at: str
-    subject: dict[str, Any]
-    consents: list[dict[str, Any]]
-    disclosures: list[DisclosurePublic]
+    subject: dict[str, Any] = Field(description="Every catalog field the source holds")
+    consents: list[ConsentPublic]
+    disclosures: list[ExportDisclosurePublic] = Field(
+        description="Every ledger entry of the person, this export's own `access` entry too"
+    )
     recipients: list[ExportRecipientPublic]
     requests: list[RequestPublic]
     checkpoint: str | None
     chain_head: int | None
 
 
-class SourceWritesPublic(BaseModel):
+class SourceWritesPublic(Public):
     rectify: bool
     erase: bool
 
 
-class CapabilitiesPublic(BaseModel):
-    source: SourceWritesPublic
-    types: list[str]
+class CapabilitiesPublic(Public):
+    source: SourceWritesPublic = Field(description="What the platform's source can write")
+    types: list[str] = Field(description="The request types this deployment accepts")
     rectifiable_fields: list[str]
     notice_ack_days: int

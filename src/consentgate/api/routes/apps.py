@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate import breach
 from consentgate.api.deps import RuntimeDep, operator_may, strict_query
-from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
+from consentgate.api.models.apps import AppCreatedPublic, AppPublic
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.apps import (
     AppRegistration,
     approve_app,
@@ -21,7 +23,7 @@ from consentgate.apps import (
 )
 from consentgate.authz import Action, Actor
 
-router = APIRouter(prefix="/v1/apps", tags=["apps"])
+router = APIRouter(prefix="/v1/apps", tags=["apps"], responses=ERROR_RESPONSES)
 
 Reader = Annotated[Actor, Depends(operator_may(Action.APPS_READ))]
 Registrar = Annotated[Actor, Depends(operator_may(Action.APPS_REGISTER))]
@@ -46,7 +48,9 @@ class OptionalReasonBody(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
 
-@router.post("", status_code=201, summary="Register an app for review")
+@router.post(
+    "", status_code=201, response_model=AppCreatedPublic, summary="Register an app for review"
+)
 def register(body: AppRegistration, runtime: RuntimeDep, actor: Registrar) -> dict[str, Any]:
     registered = register_app(runtime.stores.apps, runtime.catalog, body, actor=actor)
     shown = registered.app.as_dict() | {"client_secret": registered.client_secret}
@@ -55,7 +59,12 @@ def register(body: AppRegistration, runtime: RuntimeDep, actor: Registrar) -> di
     return shown
 
 
-@router.get("", summary="List apps", dependencies=[Depends(strict_query("cursor", "limit"))])
+@router.get(
+    "",
+    response_model=Page[AppPublic],
+    summary="List apps",
+    dependencies=[Depends(strict_query("cursor", "limit"))],
+)
 def list_(
     runtime: RuntimeDep,
     _: Reader,
@@ -68,12 +77,16 @@ def list_(
     return {"data": [a.as_dict() for a in shown], "paging": {"next": next_cursor}}
 
 
-@router.get("/{app_id}", summary="One app")
+@router.get("/{app_id}", response_model=AppPublic, summary="One app")
 def show(app_id: str, runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
     return get_app(runtime.stores.apps, app_id).as_dict()
 
 
-@router.post("/{app_id}/approve", summary="Approve all requested fields, or a subset")
+@router.post(
+    "/{app_id}/approve",
+    response_model=AppPublic,
+    summary="Approve all requested fields, or a subset",
+)
 def approve(
     app_id: str, runtime: RuntimeDep, actor: Approver, body: ApproveBody | None = None
 ) -> dict[str, Any]:
@@ -82,19 +95,23 @@ def approve(
     return approved.as_dict()
 
 
-@router.post("/{app_id}/reject", summary="Reject a pending app")
+@router.post("/{app_id}/reject", response_model=AppPublic, summary="Reject a pending app")
 def reject(app_id: str, body: ReasonBody, runtime: RuntimeDep, actor: Rejecter) -> dict[str, Any]:
     apps = runtime.stores.apps
     return reject_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
-@router.post("/{app_id}/suspend", summary="Suspend an app: its next request is refused")
+@router.post(
+    "/{app_id}/suspend",
+    response_model=AppPublic,
+    summary="Suspend an app: its next request is refused",
+)
 def suspend(app_id: str, body: ReasonBody, runtime: RuntimeDep, actor: Suspender) -> dict[str, Any]:
     apps = runtime.stores.apps
     return suspend_app(apps, app_id, reason=body.reason, actor=actor).as_dict()
 
 
-@router.post("/{app_id}/reinstate", summary="Reinstate a suspended app")
+@router.post("/{app_id}/reinstate", response_model=AppPublic, summary="Reinstate a suspended app")
 def reinstate(
     app_id: str, runtime: RuntimeDep, actor: Reinstater, body: OptionalReasonBody | None = None
 ) -> dict[str, Any]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(tags=["operations"])
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.health import HealthPublic
+
+router = APIRouter(tags=["operations"], responses=ERROR_RESPONSES)
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", response_model=HealthPublic, summary="Liveness")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}

@@ -12,9 +12,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from consentgate.api.deps import RuntimeDep, strict_query
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.ledger import LeavesPublic, ProofPublic
 from consentgate.errors import InvalidInput, StorageUnavailable
 
-router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"])
+router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"], responses=ERROR_RESPONSES)
 
 LEAVES_PAGE = 1000
 Index = Annotated[int, Query(ge=0, le=2**62)]
@@ -35,6 +37,7 @@ def key(runtime: RuntimeDep) -> PlainTextResponse:
 
 @router.get(
     "/leaves",
+    response_model=LeavesPublic,
     summary="Leaves [start, end) as base64 of their exact bytes (a bounded page)",
     dependencies=[Depends(strict_query("start", "end"))],
 )
@@ -49,6 +52,7 @@ async def leaves(start: Index, end: Index, runtime: RuntimeDep) -> dict[str, Any
 
 @router.get(
     "/proof/inclusion",
+    response_model=ProofPublic,
     summary="Inclusion proof of leaf index in the tree of a published size",
     dependencies=[Depends(strict_query("index", "size"))],
 )
@@ -59,6 +63,7 @@ async def inclusion(index: Index, size: Index, runtime: RuntimeDep) -> dict[str,
 
 @router.get(
     "/proof/consistency",
+    response_model=ProofPublic,
     summary="Consistency proof between two published sizes",
     dependencies=[Depends(strict_query("first", "second"))],
 )

@@ -7,17 +7,21 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from consentgate.api.deps import CurrentSubject, RuntimeDep, strict_query
-from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.me import ConsentPublic, DisclosurePage
+from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
 from consentgate.errors import InvalidInput
 from consentgate.rights import disclosure_object
 
-router = APIRouter(prefix="/v1/me", tags=["data subject"])
-Paging = [Depends(strict_query("cursor", "limit"))]
+router = APIRouter(prefix="/v1/me", tags=["data subject"], responses=ERROR_RESPONSES)
+PAGED = [Depends(strict_query("cursor", "limit"))]
 
 
-@router.post("/consents", status_code=201, summary="Give consent to an app")
+@router.post(
+    "/consents", status_code=201, response_model=ConsentPublic, summary="Give consent to an app"
+)
 def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> dict[str, Any]:
     consent = grant_consent(
         runtime.stores.consents,
@@ -33,7 +37,9 @@ def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> d
     return consent.as_dict()
 
 
-@router.get("/consents", summary="My consents", dependencies=Paging)
+@router.get(
+    "/consents", response_model=Page[ConsentPublic], summary="My consents", dependencies=PAGED
+)
 def consents(
     subject: CurrentSubject,
     runtime: RuntimeDep,
@@ -55,7 +61,9 @@ def withdraw_consent(consent_id: str, subject: CurrentSubject, runtime: RuntimeD
     return Response(status_code=204)
 
 
-@router.post("/consents/{consent_id}/renew", summary="Renew a consent")
+@router.post(
+    "/consents/{consent_id}/renew", response_model=ConsentPublic, summary="Renew a consent"
+)
 def renew(consent_id: str, subject: CurrentSubject, runtime: RuntimeDep) -> dict[str, Any]:
     return renew_consent(
         runtime.stores.consents,
@@ -69,7 +77,12 @@ def renew(consent_id: str, subject: CurrentSubject, runtime: RuntimeDep) -> dict
     ).as_dict()
 
 
-@router.get("/disclosures", summary="Who received my data, with ledger proofs", dependencies=Paging)
+@router.get(
+    "/disclosures",
+    response_model=DisclosurePage,
+    summary="Who received my data, with ledger proofs",
+    dependencies=PAGED,
+)
 def my_disclosures(
     subject: CurrentSubject,
     runtime: RuntimeDep,

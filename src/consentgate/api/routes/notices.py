@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from consentgate.api.deps import CurrentApp, RuntimeDep, strict_query
-from consentgate.api.models.notices import NoticesPublic
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.notices import NoticePage
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 
-router = APIRouter(prefix="/v1/app/notices", tags=["notices (apps)"])
+router = APIRouter(prefix="/v1/app/notices", tags=["notices (apps)"], responses=ERROR_RESPONSES)
 NoticePath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -18,7 +19,7 @@ NoticePath = Annotated[str, Path(min_length=1, max_length=64)]
     "",
     summary="My notices (erasure, rectification, restriction of a person I received data of)",
     dependencies=[Depends(strict_query("status", "cursor", "limit"))],
-    response_model=NoticesPublic,
+    response_model=NoticePage,
 )
 def notices(
     app_id: CurrentApp,

@@ -11,10 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from consentgate.api.deps import runtime_of
+from consentgate.api.models.oauth import OAUTH_RESPONSES, TokenPublic
 from consentgate.apps import authenticate_client
 from consentgate.policy import AppStatus
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(tags=["oauth"], responses=OAUTH_RESPONSES)
 
 
 def _oauth_error(status: int, error: str, description: str, *, basic: bool = False) -> JSONResponse:
@@ -28,6 +29,8 @@ def _oauth_error(status: int, error: str, description: str, *, basic: bool = Fal
 
 @router.post(
     "/oauth/token",
+    # every answer is built here (RFC 6749 bodies and headers): the model documents the 200
+    response_model=TokenPublic,
     summary="Client-credentials access token for an app",
     openapi_extra={
         "requestBody": {

@@ -10,14 +10,17 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate.api.deps import RuntimeDep, operator_may, strict_query
-from consentgate.api.models.rights import OperatorRequestPublic, OperatorRequestsPublic
+from consentgate.api.models.errors import ERROR_RESPONSES
+from consentgate.api.models.rights import OperatorRequestPage, OperatorRequestPublic
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.authz import Action, Actor
 from consentgate.errors import InvalidInput
 from consentgate.rights import OperatorRequestBody, RequestStatus, RequestType, RightsRequest
 from consentgate.runtime import Runtime
 
-router = APIRouter(prefix="/v1/requests", tags=["rights requests (operators)"])
+router = APIRouter(
+    prefix="/v1/requests", tags=["rights requests (operators)"], responses=ERROR_RESPONSES
+)
 
 Reader = Annotated[Actor, Depends(operator_may(Action.REQUESTS_READ))]
 Creator = Annotated[Actor, Depends(operator_may(Action.REQUESTS_CREATE))]
@@ -50,7 +53,7 @@ def _operator_view(runtime: Runtime, request: RightsRequest) -> dict[str, Any]:
     "",
     summary="The rights-request queue",
     dependencies=[Depends(strict_query("status", "type", "overdue", "cursor", "limit"))],
-    response_model=OperatorRequestsPublic,
+    response_model=OperatorRequestPage,
 )
 def queue(
     runtime: RuntimeDep,

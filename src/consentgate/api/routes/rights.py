@@ -9,17 +9,18 @@ import anyio.to_thread
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from consentgate.api.deps import CurrentSubject, RuntimeDep, strict_query
+from consentgate.api.models.errors import ERROR_RESPONSES
 from consentgate.api.models.rights import (
     CapabilitiesPublic,
     ExportPublic,
+    RequestPage,
     RequestPublic,
-    RequestsPublic,
 )
 from consentgate.api.paging import CursorQuery, LimitQuery, cursor_position, page
 from consentgate.authz import Actor
 from consentgate.rights import RequestBody, export_csv, export_subject
 
-router = APIRouter(tags=["data subject rights"])
+router = APIRouter(tags=["data subject rights"], responses=ERROR_RESPONSES)
 Paging = [Depends(strict_query("cursor", "limit"))]
 RequestPath = Annotated[str, Path(min_length=1, max_length=64)]
 PurposePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
@@ -45,7 +46,7 @@ def submit(
     "/v1/me/requests",
     summary="My rights requests",
     dependencies=Paging,
-    response_model=RequestsPublic,
+    response_model=RequestPage,
 )
 def my_requests(
     subject: CurrentSubject,
