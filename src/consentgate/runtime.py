@@ -8,8 +8,8 @@ integrator, harvest detection with containment bound to the stores and the webho
 ``Gateway``, and the rights service with its notice dispatcher. Building starts no thread:
 ``Runtime.start()`` resumes interrupted erasures and starts the recorder, the integrator,
 the webhook sender and the notice dispatcher, ``stop()`` stops them (FastAPI's lifespan
-calls both); ``close()`` also releases the database. The source's write capabilities are
-logged when it is built.
+calls both); ``close()`` also releases the database. ``start()`` also logs what the source
+can write.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ class Runtime:
         if self._running:
             return
         self._running = True
+        _log_writes(self.source)
         self.recorder.start()
         self.integrator.start()
         if self.notifier is not None:
@@ -123,15 +124,6 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     if settings.webhook_url and settings.webhook_secret is not None:  # Settings: both or none
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
     watch = _watch(settings, stores, notifier)
-    writes = writes_of(source)
-    log.info("source_writes", rectify=writes.rectify, erase=writes.erase)
-    if not (writes.rectify and writes.erase):
-        log.warning(
-            "source_cannot_write",
-            rectify=writes.rectify,
-            erase=writes.erase,
-            effect="rectification / erasure requests are refused with SOURCE_READ_ONLY",
-        )
     rights = Rights(
         stores=stores,
         requests=open_request_store(stores),
@@ -228,6 +220,19 @@ def _watch(settings: Settings, stores: Stores, notifier: WebhookNotifier | None)
 
 def _consenting(consents: ConsentStore, app_id: str) -> int:
     return consents.count_live_subjects(app_id, now_us=to_micros(utc_now()))
+
+
+def _log_writes(source: Source) -> None:
+    """Say at start-up what the source can write (a request it cannot serve is refused)."""
+    writes = writes_of(source)
+    log.info("source_writes", rectify=writes.rectify, erase=writes.erase)
+    if not (writes.rectify and writes.erase):
+        log.warning(
+            "source_cannot_write",
+            rectify=writes.rectify,
+            erase=writes.erase,
+            effect="rectification / erasure requests are refused with SOURCE_READ_ONLY",
+        )
 
 
 def _sweep(rights: Rights) -> None:

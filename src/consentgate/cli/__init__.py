@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from consentgate.cli import apps, consents, incidents, ledger, platform, server, simulate
+from consentgate.cli import (
+    apps,
+    consents,
+    incidents,
+    ledger,
+    platform,
+    requests,
+    server,
+    simulate,
+)
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.gateway import evaluate_access
 from consentgate.runtime import open_runtime
@@ -28,6 +37,7 @@ app.add_typer(server.subjects_app, name="subjects")
 app.add_typer(server.operators_app, name="operators")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(incidents.app, name="incidents")
+app.add_typer(requests.app, name="requests")
 app.command()(server.serve)
 app.command()(server.demo)
 
