@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gateway_http.py --json --repeat 3
 	$(BIN)/python benchmarks/detector.py --json
 	$(BIN)/python benchmarks/ledger.py --json
+	$(BIN)/python benchmarks/export.py --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
