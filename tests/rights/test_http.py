@@ -133,7 +133,8 @@ def test_access_completes_at_once_and_the_export_lists_every_ledger_entry(
     assert created.status_code == 201, created.text
     request = created.json()
     assert request["id"].startswith("dsr_")
-    assert request["status"] == "completed" and request["closed_at"] is not None
+    assert request["status"] == "completed"
+    assert request["closed_at"] is not None
     assert [h["status"] for h in request["history"]] == ["received", "completed"]
     assert request["due_at"] > request["received_at"]
 
@@ -409,7 +410,8 @@ def test_capabilities_report_what_the_source_can_write(http: httpx.Client) -> No
     body = http.get("/v1/rights/capabilities").json()
     assert body["source"] == {"rectify": True, "erase": True}
     assert "erasure" in body["types"]
-    assert "name" in body["rectifiable_fields"] and "page_likes" not in body["rectifiable_fields"]
+    assert "name" in body["rectifiable_fields"]
+    assert "page_likes" not in body["rectifiable_fields"]
 
 
 BAD_SUBJECT_BODIES: list[Any] = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -146,6 +147,7 @@ class World:
 
     def consent(self, who: str, index: int, why: str, names: list[str]) -> None:
         state = self.stores.subjects.decision_state(who)
+        refused: str | None = None
         try:
             grant_consent(
                 self.stores.consents,
@@ -158,9 +160,13 @@ class World:
                 state=state,
             )
         except ConsentGateError as exc:
-            assert who in self.erased or (why in state.objections and exc.error_code == "OBJECTION")
-        else:
-            assert why not in state.objections and who not in self.erased
+            refused = exc.error_code
+        if refused is None:  # given: never for a purpose objected to, never after erasure
+            assert why not in state.objections
+            assert who not in self.erased
+        elif who not in self.erased:  # refused: for an objection, and only with OBJECTION
+            assert why in state.objections
+            assert refused == "OBJECTION"
 
     def read(self, who: str, index: int, why: str, names: list[str]) -> None:
         app_id = self.apps[index]
@@ -240,10 +246,8 @@ class World:
         self._quiet(lambda: self.rights.submit(who, body, actor=OPERATOR))
 
     def _quiet(self, call: Any) -> None:
-        try:
+        with contextlib.suppress(ConsentGateError):
             call()
-        except ConsentGateError:
-            pass
 
     def verify(self) -> None:
         """What ``ledger verify`` checks: every leaf is in the signed tree, and the tree

@@ -98,10 +98,17 @@ def test_the_queue_filters_by_status_type_subject_and_overdue(bundle: Stores) ->
 def test_a_request_step_commits_with_the_rooms_or_not_at_all(bundle: Stores) -> None:
     requests = open_request_store(bundle)
     request = _request(f"t-{secrets.token_hex(4)}")
-    with pytest.raises(RuntimeError), bundle.transaction() as tx:
-        tx.joined(requests).add(request)
-        tx.subjects.restrict(request.subject_id, ground="unlawful", request_id=request.id, at_us=1)
-        raise RuntimeError("the step fails half-way")
+
+    def half_way() -> None:
+        with bundle.transaction() as tx:
+            tx.joined(requests).add(request)
+            tx.subjects.restrict(
+                request.subject_id, ground="unlawful", request_id=request.id, at_us=1
+            )
+            raise RuntimeError("the step fails half-way")
+
+    with pytest.raises(RuntimeError):
+        half_way()
     assert requests.get(request.id) is None
     assert bundle.subjects.get(request.subject_id).empty
     with bundle.transaction() as tx:
