@@ -1,4 +1,5 @@
-"""Every request type end to end, on a real server over real HTTP: the subject's requests,
+"""Every request type end to end, on a real server over real HTTP (on SQLite and on
+PostgreSQL): the subject's requests,
 the export (JSON and CSV, recorded in the ledger first), restriction and objection on the
 very next read, rectification and erasure at the source with Art. 19 notices delivered to a
 receiver that checks the Standard Webhooks signature, the operator queue and its steps."""
@@ -19,15 +20,29 @@ from consentgate.ledger import stored_verifier
 from consentgate.ledger.fsck import check_database
 from consentgate.operators import Role, create_operator_key
 from consentgate.testing.webhooks import WebhookReceiver
-from tests.support import REGISTRATION, LiveApp, LiveServer, client_of, start_server
+from tests.support import (
+    REGISTRATION,
+    LiveApp,
+    LiveServer,
+    client_of,
+    make_live_app,
+    start_server,
+)
 
 PURPOSE = "academic_research"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    # the dispatcher's own rounds are rare: the tests run them (run_once, the flush hook)
-    with start_server(tmp_path_factory.mktemp("rights"), notice_poll_ms=60_000) as live:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server on SQLite, and one on PostgreSQL. The dispatcher's own rounds are rare: the
+    tests run them (``flush``, the hook)."""
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_server_url")
+    folder = tmp_path_factory.mktemp("rights")
+    with start_server(folder, database_url=url, notice_poll_ms=60_000) as live:
         yield live
 
 
@@ -58,28 +73,10 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
 def new_app(
     http: httpx.Client, server: LiveServer, receiver: WebhookReceiver | None = None
 ) -> LiveApp:
-    body: dict[str, Any] = dict(REGISTRATION)
-    if receiver is not None:
-        body["notification_url"] = receiver.url
-    created = http.post("/v1/apps", json=body, headers=server.operator_headers)
-    assert created.status_code == 201, created.text
-    app = created.json()
-    if receiver is not None:
-        assert app["notification_secret"].startswith("whsec_")
-        assert app["notification_url"] == receiver.url
-        receiver.secret = app["notification_secret"]
-    else:
-        assert app.get("notification_secret") is None
-    assert http.post(f"/v1/apps/{app['id']}/approve", headers=server.operator_headers).is_success
-    token = http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-    ).json()["access_token"]
-    return LiveApp(app["id"], app["client_id"], app["client_secret"], token)
+    app = make_live_app(http, server, receiver=receiver)
+    shown = http.get(f"/v1/apps/{app.id}", headers=server.operator_headers).json()
+    assert shown["notification_url"] == (None if receiver is None else receiver.url)
+    return app
 
 
 def consent(
@@ -490,6 +487,7 @@ def test_bad_input_on_every_new_route_is_a_4xx_envelope(
     path: str,
     kwargs: dict[str, Any],
 ) -> None:
+    kwargs = dict(kwargs)  # the parameters are shared by both servers' runs
     subject = next(people)
     before = len(server.runtime.rights.page(limit=1000))
     headers = server.subject_headers(subject)
