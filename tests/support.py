@@ -231,12 +231,13 @@ def make_live_app(
     server: LiveServer,
     *,
     fields: list[str] | None = None,
+    registration: dict[str, Any] | None = None,
     receiver: WebhookReceiver | None = None,
 ) -> LiveApp:
-    """An app registered (``REGISTRATION``, or for ``fields``), approved and holding a
-    token, all over HTTP; with ``receiver``, its notices go there (signed with the secret
-    the registration returns)."""
-    body = dict(REGISTRATION)
+    """An app registered (``registration``, by default ``REGISTRATION``; for ``fields`` when
+    given), approved and holding a token, all over HTTP; with ``receiver``, its notices go
+    there (signed with the secret the registration returns)."""
+    body = dict(REGISTRATION if registration is None else registration)
     if fields is not None:
         body["fields"] = dict.fromkeys(fields, "needed")
     if receiver is not None:

@@ -76,6 +76,7 @@ class Action(StrEnum):
     APPS_REINSTATE = "apps.reinstate"
     INCIDENTS_READ = "incidents.read"
     INCIDENT_SUBJECTS_READ = "incidents.subjects.read"
+    LEDGER_LEAVES_READ = "ledger.leaves.read"
     OPERATORS_CREATE = "operators.create"
     REQUESTS_READ = "requests.read"
     REQUESTS_CREATE = "requests.create"
@@ -94,6 +95,8 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     Action.APPS_REINSTATE: frozenset({Role.DPO}),
     Action.INCIDENTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.INCIDENT_SUBJECTS_READ: frozenset({Role.DPO}),
+    # the leaf bytes (DESIGN.md, Hardening): the public may see hashes only
+    Action.LEDGER_LEAVES_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.OPERATORS_CREATE: frozenset(),
     Action.REQUESTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.REQUESTS_CREATE: frozenset({Role.DPO}),

@@ -4,27 +4,30 @@ the only place that knows how the rooms and services fit together.
 ``open_runtime(settings)`` opens the database (migrated), the catalog, the source
 (``CONSENTGATE_SOURCE``: the demo platform, or a SQL mapping file for ``SqlSource``), the
 stores, the receipt key, the token verifiers, and the read path: the recorder, the
-integrator, harvest detection with containment bound to the stores and the webhook, and the
-``Gateway``, and the rights service with its notice dispatcher. Building starts no thread:
-``Runtime.start()`` resumes interrupted erasures and starts the recorder, the integrator,
-the webhook sender and the notice dispatcher, ``stop()`` stops them (FastAPI's lifespan
-calls both); ``close()`` also releases the database. ``start()`` also logs what the source
-can write.
+integrator, harvest detection with containment bound to the stores and the webhook, the
+``Gateway``, the political transparency register, and the rights service with its notice
+dispatcher. In demo mode ``CONSENTGATE_DEMO_CLOCK`` starts the clock elsewhere (``close``
+puts it back). Building starts no thread: ``Runtime.start()`` resumes interrupted erasures
+and starts the recorder, the integrator, the webhook sender and the notice dispatcher,
+``stop()`` stops them (FastAPI's lifespan calls both); ``close()`` also releases the
+database. ``start()`` also logs what the source can write.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import Engine
 
 from consentgate.breach import WebhookNotifier, contain
 from consentgate.catalog import Catalog, default_catalog, load_catalog
-from consentgate.clock import to_micros, utc_now
+from consentgate.clock import clock_offset, reset_clock, start_clock_at, to_micros, utc_now
 from consentgate.consent import ConsentStore, ReceiptSigner
 from consentgate.detect import Detector
+from consentgate.errors import InvalidInput
 from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
 from consentgate.notices import NoticeDispatcher
@@ -36,6 +39,7 @@ from consentgate.storage.database import Database
 from consentgate.storage.secrets import server_secret
 from consentgate.stores import Stores, open_stores
 from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
+from consentgate.transparency import PoliticalRegister
 
 __all__ = ["Runtime", "open_runtime"]
 
@@ -63,8 +67,10 @@ class Runtime:
     gateway: Gateway
     rights: Rights
     dispatcher: NoticeDispatcher
+    register: PoliticalRegister  # the political transparency register
     source_db: Database | None = None  # the platform's own database, when not ours
     _running: bool = field(default=False, repr=False)
+    _clock_before: timedelta | None = field(default=None, repr=False)  # a demo clock's undo
 
     @property
     def engine(self) -> Engine:
@@ -99,6 +105,9 @@ class Runtime:
     def close(self) -> None:
         self.stop()
         self.dispatcher.dispose()
+        if self._clock_before is not None:
+            reset_clock(self._clock_before)
+            self._clock_before = None
         self.db.dispose()
         if self.source_db is not None:
             self.source_db.dispose()
@@ -141,6 +150,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         poll_s=settings.notice_poll_ms / 1000,
     )
     rights.wake = dispatcher.wake
+    clock_before = _demo_clock(settings)  # last: nothing can fail after it
     return Runtime(
         settings=settings,
         db=db,
@@ -176,8 +186,22 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         ),
         rights=rights,
         dispatcher=dispatcher,
+        register=PoliticalRegister(stores, period_seconds=settings.transparency_period_seconds),
         source_db=source_db,
+        _clock_before=clock_before,
     )
+
+
+def _demo_clock(settings: Settings) -> timedelta | None:
+    """Start the clock at ``CONSENTGATE_DEMO_CLOCK`` (``Settings`` allows it in demo mode
+    only); the offset it replaced, for ``close`` to put back (None: no demo clock)."""
+    if settings.demo_clock is None:
+        return None
+    if not settings.demo:  # Settings refuses this already; never trust one check alone
+        raise InvalidInput("CONSENTGATE_DEMO_CLOCK is honoured only in demo mode")
+    previous = clock_offset()
+    start_clock_at(settings.demo_clock)
+    return previous
 
 
 def _source(settings: Settings, db: Database, catalog: Catalog) -> tuple[Source, Database | None]:

@@ -166,6 +166,8 @@ def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str,
         return credentials["subject"]
     if path.startswith(("/v1/apps", "/v1/incidents", "/v1/requests")):
         return credentials["operator"]
+    if path.startswith(("/v1/ledger", "/v1/transparency", "/v1/receipts", "/healthz")):
+        return {}  # public (a bearer that is no operator key is refused on the ledger's)
     return credentials["app"]
 
 
@@ -228,6 +230,8 @@ def _well_formed(known: Known) -> list[tuple[str, dict[str, Any], int]]:
         ("GET /v1/ledger/leaves", {"query": {"start": 0, "end": 3}}, 200),
         ("GET /v1/ledger/proof/inclusion", {"query": {"index": 0, "size": 2}}, 200),
         ("GET /v1/ledger/proof/consistency", {"query": {"first": 1, "second": 2}}, 200),
+        ("GET /v1/transparency/political", {}, 200),
+        ("GET /v1/transparency/political", {"query": {"format": "csv", "limit": 1}}, 200),
         ("GET /v1/receipts/jwks", {}, 200),
         ("GET /healthz", {}, 200),
         ("GET /v1/rights/capabilities", {}, 200),

@@ -144,6 +144,12 @@ def machine_for(world: World) -> Callable[[], RuleBasedStateMachine]:
             self._register(purposes, fields)
 
         def _register(self, purposes: set[str], fields: list[str]) -> str:
+            # a political app names its sponsor (drawn from nothing: the histories stay put)
+            political = (
+                {"sponsor": {"name": "party", "country": "DE"}, "funding_statement": "dues"}
+                if "political_campaigning" in purposes
+                else {}
+            )
             registered = register_app(
                 world.stores.apps,
                 world.catalog,
@@ -154,6 +160,7 @@ def machine_for(world: World) -> Callable[[], RuleBasedStateMachine]:
                     "fields": dict.fromkeys(fields, "needed"),
                     "retention_days": 30,
                     "privacy_policy_url": "https://x.example/p",
+                    **political,
                 },
                 now=self.now,
                 actor=ACTOR,

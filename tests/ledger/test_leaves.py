@@ -1,5 +1,7 @@
-"""Leaf encoding is RFC 8785 (held to the ``rfc8785`` reference implementation), and our
-tree agrees with an independent library (pymerkle) on every root."""
+"""Leaf encoding is RFC 8785 (held to the ``rfc8785`` reference implementation) in both
+formats — v2, with the subject's country ``cc``, and v1, which stored leaves still are and
+must re-encode to byte for byte — and our tree agrees with an independent library
+(pymerkle) on every root."""
 
 from __future__ import annotations
 
@@ -7,12 +9,20 @@ import base64
 import hmac
 import re
 
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
-from consentgate.ledger.leaves import Leaf, new_nonces, new_pseudonym_keys, pseudonym
+from consentgate.ledger.leaves import (
+    LEAF_VERSION,
+    Leaf,
+    country_code,
+    new_nonces,
+    new_pseudonym_keys,
+    pseudonym,
+)
 from consentgate.ledger.merkle import MemoryTree
 
 text = st.text(
@@ -33,11 +43,15 @@ text = st.text(
     req=text,
     nonce=text,
     kind=st.sampled_from(["disclosure", "erasure"]),
+    cc=st.one_of(st.just(""), st.from_regex(r"\A[A-Z]{2}\Z")),
+    version=st.sampled_from([1, 2]),
 )
 def test_leaf_bytes_are_rfc_8785(
     ts: int, app: str, subject: str, prev: int, fields: list[str], purpose: str, basis: str,
-    consent: str, req: str, nonce: str, kind: str,
+    consent: str, req: str, nonce: str, kind: str, cc: str, version: int,
 ) -> None:  # fmt: skip
+    if version == 1:
+        cc = ""  # v1 has no country
     leaf = Leaf(
         ts_ms=ts,
         app="app_" + app,
@@ -50,17 +64,61 @@ def test_leaf_bytes_are_rfc_8785(
         req="req_" + req,
         nonce=nonce,
         kind=kind,
+        cc=cc,
+        version=version,
     )
     encoded = leaf.encode()
-    reference = rfc8785.dumps(
-        {
-            "v": 1, "type": kind, "ts": ts, "app": leaf.app, "subj": leaf.subj, "prev": prev,
-            "fields": list(fields), "purpose": purpose, "basis": basis, "consent": leaf.consent,
-            "req": leaf.req, "nonce": nonce,
-        }
-    )  # fmt: skip
-    assert encoded == reference
+    document = {
+        "v": version, "type": kind, "ts": ts, "app": leaf.app, "subj": leaf.subj, "prev": prev,
+        "fields": list(fields), "purpose": purpose, "basis": basis, "consent": leaf.consent,
+        "req": leaf.req, "nonce": nonce,
+    }  # fmt: skip
+    if version == 2:
+        document["cc"] = cc
+    assert encoded == rfc8785.dumps(document)
     assert Leaf.decode(encoded) == leaf
+
+
+def test_new_leaves_are_v2_and_a_v1_leaf_reads_back_to_its_bytes() -> None:
+    subj = pseudonym(b"k" * 32, "7")
+    new = Leaf(1, "app_a", subj, -1, ("name",), "analytics", "art6", "cns_x", "req_y", "n", cc="DE")
+    assert LEAF_VERSION == 2
+    assert b'"cc":"DE"' in new.encode()
+    assert b'"v":2}' in new.encode()
+    v1 = rfc8785.dumps(
+        {"v": 1, "type": "disclosure", "ts": 1, "app": "app_a", "subj": subj, "prev": -1,
+         "fields": ["name"], "purpose": "analytics", "basis": "art6", "consent": "cns_x",
+         "req": "req_y", "nonce": "n"}
+    )  # fmt: skip
+    old = Leaf.decode(v1)
+    assert (old.version, old.cc) == (1, "")
+    assert old.encode() == v1  # the hash of a stored v1 leaf never changes
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"v": 3},
+        {"v": "2"},
+        {"v": 1, "cc": "DE"},  # v1 had no country
+        {"v": 2, "cc": "Germany"},
+        {"v": 2, "cc": "de"},
+    ],
+)
+def test_leaves_of_no_known_format_are_refused(document: dict[str, object]) -> None:
+    base = {"type": "disclosure", "ts": 1, "app": "app_a", "subj": pseudonym(b"k" * 32, "7"),
+            "prev": -1, "fields": [], "purpose": "p", "basis": "b", "consent": "",
+            "req": "req_y", "nonce": "n", "cc": ""}  # fmt: skip
+    with pytest.raises(ValueError, match=r"version|cc"):
+        Leaf.decode(rfc8785.dumps({**base, **document}))
+
+
+@pytest.mark.parametrize(
+    ("given", "cc"),
+    [("DE", "DE"), ("de", "DE"), (" fr ", "FR"), (None, ""), ("", ""), ("DEU", ""), ("1A", "")],
+)
+def test_a_subjects_country_becomes_an_iso_code_or_nothing(given: str | None, cc: str) -> None:
+    assert country_code(given) == cc
 
 
 @settings(max_examples=40, deadline=None)

@@ -5,8 +5,8 @@ Layout:
 - ``app.py`` — ``create_app(runtime)``: the FastAPI app over the composition root, its
   lifespan (starts and stops the runtime's threads), middleware, error handlers, routers.
 - ``routes/`` — one router per noun (``data``, ``oauth``, ``me``, ``apps``, ``incidents``,
-  ``ledger``, ``receipts``, ``health``); ``routes/__init__.py`` lists them in matching
-  order, the hot data router first.
+  ``ledger``, ``transparency``, ``receipts``, ``health``); ``routes/__init__.py`` lists
+  them in matching order, the hot data router first.
 - ``models/`` — the response models, ``...Public`` per noun (the OpenAPI is the contract).
 - ``deps.py`` — ``Annotated`` dependencies: the runtime, the caller (app, subject,
   operator allowed an action), strict query strings.

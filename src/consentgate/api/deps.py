@@ -26,6 +26,7 @@ __all__ = [
     "TokenApp",
     "bearer",
     "operator_may",
+    "optional_operator_may",
     "require_live_app",
     "runtime_of",
     "strict_query",
@@ -108,6 +109,20 @@ def operator_may(action: Action) -> Callable[..., Actor]:
             raise InvalidToken("not a valid operator key")
         require(action=action, actor=operator.actor)
         return operator.actor
+
+    return dependency
+
+
+def optional_operator_may(action: Action) -> Callable[..., Actor | None]:
+    """``operator_may`` for a public endpoint that shows operators more: None without an
+    ``Authorization`` header; with one, the operator (a key that is not one, or whose role
+    may not take ``action``, is refused rather than served the public view)."""
+    admitted = operator_may(action)
+
+    def dependency(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> Actor | None:
+        if authorization is None:
+            return None
+        return admitted(runtime, authorization)
 
     return dependency
 

@@ -2,7 +2,14 @@
 credentials, suspension — the lifecycle in ``registry`` over an ``AppStore`` (``store``:
 SQL and in memory)."""
 
-from consentgate.apps.models import App, AppEvent, AppRegistration, Developer, RegisteredApp
+from consentgate.apps.models import (
+    App,
+    AppEvent,
+    AppRegistration,
+    Developer,
+    RegisteredApp,
+    Sponsor,
+)
 from consentgate.apps.registry import (
     app_events_of,
     approve_app,
@@ -24,6 +31,7 @@ __all__ = [
     "Developer",
     "MemoryAppStore",
     "RegisteredApp",
+    "Sponsor",
     "SqlAppStore",
     "app_events_of",
     "approve_app",

@@ -1,6 +1,11 @@
 """What an app is: the registration a developer submits (``AppRegistration``), the app as
 stored (``App``, with its public object ``as_dict``), its history (``AppEvent``), and the app
-as the decision sees it (``App.view``)."""
+as the decision sees it (``App.view``, with the developer's country for the election-period
+safeguards).
+
+An app registered for ``political_campaigning`` names its ``sponsor`` (the person or body on
+whose behalf the campaigning is done, Regulation 2024/900 Art. 3) and gives a
+``funding_statement`` (who pays, and how much: Art. 12); other apps give neither."""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from ipaddress import ip_address
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from consentgate.catalog import Catalog
+from consentgate.catalog import POLITICAL_PURPOSE, Catalog
 from consentgate.policy import AppStatus, AppView
 
 __all__ = [
@@ -22,6 +27,7 @@ __all__ = [
     "AppRegistration",
     "Developer",
     "RegisteredApp",
+    "Sponsor",
     "app_view",
     "notification_url_problem",
 ]
@@ -34,6 +40,15 @@ class Developer(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(pattern=_EMAIL, max_length=320)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Sponsor(BaseModel):
+    """On whose behalf a political app campaigns (Regulation 2024/900 Art. 3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -62,6 +77,28 @@ class AppRegistration(BaseModel):
                 raise ValueError(problem)
         return value
 
+    sponsor: Sponsor | None = None
+    funding_statement: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _political_apps_name_their_sponsor(self) -> AppRegistration:
+        political = POLITICAL_PURPOSE in self.purposes
+        if political and self.sponsor is None:
+            raise ValueError(
+                f"an app for {POLITICAL_PURPOSE!r} needs a sponsor: "
+                '"sponsor": {"name", "country"} (Regulation 2024/900 Art. 3)'
+            )
+        if political and (self.funding_statement is None or not self.funding_statement.strip()):
+            raise ValueError(
+                f"an app for {POLITICAL_PURPOSE!r} needs a funding_statement: who pays for "
+                "the campaigning, and how much (Regulation 2024/900 Art. 12)"
+            )
+        if not political and (self.sponsor is not None or self.funding_statement is not None):
+            raise ValueError(
+                f"sponsor and funding_statement are for apps declaring {POLITICAL_PURPOSE!r}"
+            )
+        return self
+
     @field_validator("fields")
     @classmethod
     def _justified(cls, value: dict[str, str]) -> dict[str, str]:
@@ -89,10 +126,19 @@ class App:
     updated_at: datetime
     notification_url: str | None = None
     notification_secret: str | None = None  # whsec_…; never in the public object
+    sponsor: Sponsor | None = None
+    funding_statement: str | None = None
 
     def view(self, catalog: Catalog) -> AppView:
         """The app as the decision sees it."""
-        return app_view(self.id, self.status, self.purposes, self.fields_approved, catalog)
+        return app_view(
+            self.id,
+            self.status,
+            self.purposes,
+            self.fields_approved,
+            catalog,
+            developer_country=self.developer.country,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The public app object (HTTP contract); never the secret or its hash."""
@@ -105,6 +151,8 @@ class App:
             "fields_approved": list(self.fields_approved),
             "retention_days": self.retention_days,
             "privacy_policy_url": self.privacy_policy_url,
+            "sponsor": None if self.sponsor is None else self.sponsor.model_dump(),
+            "funding_statement": self.funding_statement,
             "status": str(self.status),
             "status_reason": self.status_reason,
             "client_id": self.client_id,
@@ -145,10 +193,19 @@ def app_view(
     purposes: Sequence[str],
     fields_approved: Sequence[str],
     catalog: Catalog,
+    *,
+    developer_country: str | None,
 ) -> AppView:
+    """The decision's view of an app; ``developer_country`` (ISO alpha-2) is what the
+    election-period safeguards check, None when unknown (which they treat as outside the
+    EU/EEA)."""
     approved = [name for name in fields_approved if name in catalog.field_bits]
     return AppView(
-        id=app_id, status=status, purposes=frozenset(purposes), approved_mask=catalog.mask(approved)
+        id=app_id,
+        status=status,
+        purposes=frozenset(purposes),
+        approved_mask=catalog.mask(approved),
+        developer_country=developer_country or None,
     )
 
 

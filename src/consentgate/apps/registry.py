@@ -79,6 +79,8 @@ def register_app(
         fields_approved=(),
         retention_days=reg.retention_days,
         privacy_policy_url=reg.privacy_policy_url,
+        sponsor=reg.sponsor,
+        funding_statement=None if reg.funding_statement is None else reg.funding_statement.strip(),
         status=AppStatus.PENDING,
         status_reason=None,
         client_id=new_client_id(),

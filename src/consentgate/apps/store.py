@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from consentgate.apps.models import App, AppEvent, Developer, app_view
+from consentgate.apps.models import App, AppEvent, Developer, Sponsor, app_view
 from consentgate.authz import Actor
 from consentgate.catalog import Catalog
 from consentgate.clock import from_micros, to_micros
@@ -37,6 +37,18 @@ class AppStore(Protocol):
         self, *, status: AppStatus | None = None, after: str | None = None, limit: int = 100
     ) -> list[App]:
         """Apps ordered by id, after the id ``after``."""
+        ...
+
+    def with_purpose(
+        self,
+        purpose: str,
+        *,
+        statuses: Collection[AppStatus],
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[App]:
+        """Apps in one of ``statuses`` that declared ``purpose``, ordered by id, after the id
+        ``after`` (the political transparency register's list)."""
         ...
 
     def status(self, app_id: str) -> AppStatus | None: ...
@@ -73,9 +85,9 @@ class AppStore(Protocol):
         ...
 
 
-_APP_VIEW = select(apps.c.id, apps.c.status, apps.c.purposes, apps.c.fields_approved).where(
-    apps.c.id == bindparam("app_id")
-)
+_APP_VIEW = select(
+    apps.c.id, apps.c.status, apps.c.purposes, apps.c.fields_approved, apps.c.developer
+).where(apps.c.id == bindparam("app_id"))
 _STATUS = select(apps.c.status).where(apps.c.id == bindparam("app_id"))
 
 
@@ -109,6 +121,36 @@ class SqlAppStore(SqlStore):
         with self._reading() as connection:
             return [_from_row(row) for row in connection.execute(statement).mappings()]
 
+    def with_purpose(
+        self,
+        purpose: str,
+        *,
+        statuses: Collection[AppStatus],
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[App]:
+        # purposes is a JSON list, and JSON containment is spelt differently by each
+        # database: scan the candidates in id order, a chunk at a time, and filter here
+        wanted = max(1, min(limit, 1000))
+        found: list[App] = []
+        cursor = after
+        with self._reading() as connection:
+            while len(found) < wanted:
+                statement = (
+                    select(apps)
+                    .where(apps.c.status.in_([s.value for s in statuses]))
+                    .order_by(apps.c.id)
+                    .limit(500)
+                )
+                if cursor is not None:
+                    statement = statement.where(apps.c.id > cursor)
+                rows = [_from_row(row) for row in connection.execute(statement).mappings()]
+                if not rows:
+                    break
+                found += [a for a in rows if purpose in a.purposes]
+                cursor = rows[-1].id
+        return found[:wanted]
+
     def status(self, app_id: str) -> AppStatus | None:
         with self._reading() as connection:
             found = connection.execute(_STATUS, {"app_id": app_id}).scalar_one_or_none()
@@ -119,7 +161,14 @@ class SqlAppStore(SqlStore):
             row = connection.execute(_APP_VIEW, {"app_id": app_id}).first()
         if row is None:
             return None
-        return app_view(row.id, AppStatus(row.status), row.purposes, row.fields_approved, catalog)
+        return app_view(
+            row.id,
+            AppStatus(row.status),
+            row.purposes,
+            row.fields_approved,
+            catalog,
+            developer_country=_developer_country(row.developer),
+        )
 
     def transition(
         self,
@@ -225,6 +274,23 @@ class MemoryAppStore:
         found = [a for a in found if after is None or a.id > after]
         return found[: max(1, min(limit, 1000))]
 
+    def with_purpose(
+        self,
+        purpose: str,
+        *,
+        statuses: Collection[AppStatus],
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[App]:
+        with self._lock:
+            found = sorted(self._apps.values(), key=lambda a: a.id)
+        found = [
+            a
+            for a in found
+            if a.status in statuses and purpose in a.purposes and (after is None or a.id > after)
+        ]
+        return found[: max(1, min(limit, 1000))]
+
     def status(self, app_id: str) -> AppStatus | None:
         app = self.get(app_id)
         return None if app is None else app.status
@@ -317,6 +383,8 @@ def _row(app: App) -> dict[str, Any]:
         "fields_approved": list(app.fields_approved),
         "retention_days": app.retention_days,
         "privacy_policy_url": app.privacy_policy_url,
+        "sponsor": None if app.sponsor is None else app.sponsor.model_dump(),
+        "funding_statement": app.funding_statement,
         "status": app.status.value,
         "status_reason": app.status_reason,
         "client_id": app.client_id,
@@ -346,4 +414,12 @@ def _from_row(row: Mapping[Any, Any]) -> App:
         updated_at=from_micros(row["updated_us"]),
         notification_url=row["notification_url"],
         notification_secret=row["notification_secret"],
+        sponsor=None if row["sponsor"] is None else Sponsor.model_validate(row["sponsor"]),
+        funding_statement=row["funding_statement"],
     )
+
+
+def _developer_country(developer: Any) -> str | None:
+    """The developer's ISO country from the stored developer object (None if it has none)."""
+    country = developer.get("country") if isinstance(developer, Mapping) else None
+    return country if isinstance(country, str) and country else None

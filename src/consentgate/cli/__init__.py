@@ -15,6 +15,7 @@ from consentgate.cli import (
     requests,
     server,
     simulate,
+    transparency,
 )
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.gateway import evaluate_access
@@ -38,6 +39,7 @@ app.add_typer(server.operators_app, name="operators")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(incidents.app, name="incidents")
 app.add_typer(requests.app, name="requests")
+app.add_typer(transparency.app, name="transparency")
 app.command()(server.serve)
 app.command()(server.demo)
 

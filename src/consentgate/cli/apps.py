@@ -52,27 +52,40 @@ def register(
     ],
     retention_days: Annotated[int, typer.Option(help="How long the app keeps the data.")],
     privacy_policy_url: Annotated[str, typer.Option(help="The app's privacy policy.")],
+    sponsor_name: Annotated[
+        str | None, typer.Option(help="political_campaigning: on whose behalf it campaigns.")
+    ] = None,
+    sponsor_country: Annotated[
+        str | None, typer.Option(help="political_campaigning: the sponsor's ISO country code.")
+    ] = None,
+    funding_statement: Annotated[
+        str | None, typer.Option(help="political_campaigning: who pays, and how much.")
+    ] = None,
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
-    """Register an app for review. Prints its client secret once: store it now."""
+    """Register an app for review. Prints its client secret once: store it now. An app for
+    political_campaigning needs --sponsor-name, --sponsor-country and --funding-statement."""
     runtime = open_runtime()
-    registered = register_app(
-        runtime.stores.apps,
-        runtime.catalog,
-        {
-            "name": name,
-            "developer": {
-                "name": developer_name,
-                "email": developer_email,
-                "country": developer_country.upper(),
-            },
-            "purposes": purpose,
-            "fields": _field_justifications(field),
-            "retention_days": retention_days,
-            "privacy_policy_url": privacy_policy_url,
+    registration: dict[str, object] = {
+        "name": name,
+        "developer": {
+            "name": developer_name,
+            "email": developer_email,
+            "country": developer_country.upper(),
         },
-        actor=CLI,
-    )
+        "purposes": purpose,
+        "fields": _field_justifications(field),
+        "retention_days": retention_days,
+        "privacy_policy_url": privacy_policy_url,
+    }
+    if sponsor_name is not None or sponsor_country is not None:
+        registration["sponsor"] = {
+            "name": sponsor_name or "",
+            "country": (sponsor_country or "").upper(),
+        }
+    if funding_statement is not None:
+        registration["funding_statement"] = funding_statement
+    registered = register_app(runtime.stores.apps, runtime.catalog, registration, actor=CLI)
     record = registered.app.as_dict() | {"client_secret": registered.client_secret}
     print_record(record, as_json=as_json, title="registered (the client secret is shown once)")
 

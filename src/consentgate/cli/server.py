@@ -58,6 +58,8 @@ def serve(
                 runtime.stores.operators, role=Role.ADMIN, label="serve --demo"
             )
             typer.echo(f"operator key (admin, shown once): {key}")
+        if runtime.settings.demo_clock is not None:
+            typer.echo(f"demo clock: started at {runtime.settings.demo_clock.isoformat()}")
         token = mint_subject_token("1", minting_secret(runtime))
         base = f"http://{host}:{port}"
         typer.echo(

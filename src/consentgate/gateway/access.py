@@ -1,6 +1,8 @@
 """The decision loader: the state one read depends on (the app, the subject's consents not
 withdrawn, the subject's processing state — restriction, objections — and attributes), then
-``policy.decide`` — failing closed on any error (I3).
+``policy.decide`` — failing closed on any error (I3). ``evaluate_subject_access`` also
+gives the subject's attributes the decision was made on (the read path records their
+country with the disclosure).
 
 The processing state is read with every decision, on the same connection as the consents
 (one primary-key lookup): a restriction or objection recorded by any process applies to the
@@ -13,11 +15,11 @@ from datetime import datetime
 
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
-from consentgate.policy import Decision, Reason, SubjectState, decide
+from consentgate.policy import Decision, Reason, SubjectState, SubjectView, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
-__all__ = ["evaluate_access"]
+__all__ = ["evaluate_access", "evaluate_subject_access"]
 
 
 def evaluate_access(
@@ -38,6 +40,32 @@ def evaluate_access(
     Unknown field or purpose names raise ``UnknownField`` / ``UnknownPurpose``; every other
     failure (storage, source) withholds every field with ``DECISION_ERROR``.
     """
+    decision, _ = evaluate_subject_access(
+        stores,
+        catalog=catalog,
+        source=source,
+        app_id=app_id,
+        subject_id=subject_id,
+        purpose=purpose,
+        fields=fields,
+        now=now,
+    )
+    return decision
+
+
+def evaluate_subject_access(
+    stores: Stores,
+    *,
+    catalog: Catalog,
+    source: Source,
+    app_id: str,
+    subject_id: str | None,
+    purpose: str,
+    fields: Sequence[str],
+    now: datetime | None = None,
+) -> tuple[Decision, SubjectView | None]:
+    """``evaluate_access``, and the subject's attributes it decided on (None: unknown, or
+    the decision could not be made)."""
     catalog.require_purpose(purpose)
     requested = catalog.require_fields(fields)
     moment = now or utc_now()
@@ -58,10 +86,11 @@ def evaluate_access(
             )
         subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
-        return Decision(
+        failed = Decision(
             (), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR
         )
-    return decide(
+        return failed, None
+    decision = decide(
         app=app,
         subject=subject,
         consents=consents,
@@ -71,3 +100,4 @@ def evaluate_access(
         now=moment,
         state=state,
     )
+    return decision, subject

@@ -18,12 +18,13 @@ from consentgate.catalog import Catalog
 from consentgate.clock import to_micros
 from consentgate.detect import ReadEvent
 from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
-from consentgate.gateway.access import evaluate_access
+from consentgate.gateway.access import evaluate_subject_access
 from consentgate.gateway.recorder import DisclosureRow
 from consentgate.gateway.results import FriendRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
-from consentgate.policy import Decision, Reason, SubjectState, decide
+from consentgate.ledger import country_code
+from consentgate.policy import Decision, Reason, SubjectState, SubjectView, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -98,14 +99,14 @@ class _Planner:
         """``GET /v1/subjects/{id}`` (``fields`` already checked against the catalog)."""
         subject_id = self.sealer.subject_for(app_id, scoped_id)
         read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
-        decision = self._decide(read, fields)
+        decision, subject = self._decide(read, fields)
         assert subject_id is not None  # a decision that allows something had a subject
         self._observe(read, withheld=_reasons(decision), disclosed=(subject_id,))
         record = self.source.fetch([subject_id], decision.allowed).get(subject_id)
         if record is None:  # gone from the platform since the decision: nothing leaves
             raise _denied(Reason.NO_CONSENT, dict.fromkeys(decision.withheld, Reason.NO_CONSENT))
         data = self._release(app_id, purpose, subject_id, record, decision.allowed, now)
-        row = self._row(app_id, subject_id, purpose, decision, request_id, now)
+        row = self._row(app_id, subject_id, purpose, decision, request_id, now, subject)
         return _ReleasableSubject(scoped_id, data, _reasons(decision), [row])
 
     def friends(
@@ -127,7 +128,7 @@ class _Planner:
         requested = list(fields)
         subject_id = self.sealer.subject_for(app_id, scoped_id)
         read = _Read(app_id, now, client, purpose, subject_id, scoped_id)
-        gate = self._decide(read, [FRIENDS])
+        gate, subject = self._decide(read, [FRIENDS])
         assert subject_id is not None
         friend_ids = self.source.friends(subject_id)
         scope = f"friends:{app_id}:{subject_id}:{purpose}"
@@ -141,18 +142,18 @@ class _Planner:
             app_id, purpose, requested, friend_ids[start:], limit, now
         )
         refused: dict[str, str] = {}
-        for _, decision in chosen:
+        for _, decision, _ in chosen:
             refused.update(_reasons(decision))
-        self._observe(read, withheld=refused, disclosed=(subject_id, *(f for f, _ in chosen)))
-        rows = [self._row(app_id, subject_id, purpose, gate, request_id, now)]
+        self._observe(read, withheld=refused, disclosed=(subject_id, *(f for f, _, _ in chosen)))
+        rows = [self._row(app_id, subject_id, purpose, gate, request_id, now, subject)]
         data: list[FriendRead] = []
         by_fields: dict[tuple[str, ...], list[str]] = {}
-        for friend_id, decision in chosen:
+        for friend_id, decision, _ in chosen:
             by_fields.setdefault(decision.allowed, []).append(friend_id)
         records: dict[str, dict[str, Any]] = {}
         for allowed, ids in by_fields.items():
             records.update(self.source.fetch(ids, allowed))
-        for friend_id, decision in chosen:
+        for friend_id, decision, friend in chosen:
             record = records.get(friend_id)
             if record is None:
                 continue
@@ -160,12 +161,13 @@ class _Planner:
             data.append(
                 FriendRead(self.sealer.scoped_id(app_id, friend_id), released, _reasons(decision))
             )
-            rows.append(self._row(app_id, friend_id, purpose, decision, request_id, now))
+            rows.append(self._row(app_id, friend_id, purpose, decision, request_id, now, friend))
         next_cursor = self.sealer.cursor(scope, chosen[-1][0]) if more and chosen else None
         return _ReleasableFriends(scoped_id, data, next_cursor, rows)
 
-    def _decide(self, read: _Read, fields: Sequence[str]) -> Decision:
-        decision = evaluate_access(
+    def _decide(self, read: _Read, fields: Sequence[str]) -> tuple[Decision, SubjectView | None]:
+        """The decision and the subject it was made on; raises when nothing may go."""
+        decision, subject = evaluate_subject_access(
             self.stores,
             catalog=self.catalog,
             source=self.source,
@@ -181,7 +183,7 @@ class _Planner:
             reason = decision.reason or Reason.NO_CONSENT
             self._observe(read, reason=reason.value, withheld=_reasons(decision))
             raise _denied(reason, decision.withheld)
-        return decision
+        return decision, subject
 
     def _observe(
         self,
@@ -216,11 +218,12 @@ class _Planner:
         candidates: Sequence[str],
         limit: int,
         now: datetime,
-    ) -> tuple[list[tuple[str, Decision]], bool]:
+    ) -> tuple[list[tuple[str, Decision, SubjectView | None]], bool]:
         """Up to ``limit`` friends (in list order) with something of ``fields`` releasable
-        (None: any field approved for the app), and whether another such friend follows —
-        so a page never hints at friends who did not consent."""
-        chosen: list[tuple[str, Decision]] = []
+        (None: any field approved for the app), each with the decision and the attributes it
+        was made on, and whether another such friend follows — so a page never hints at
+        friends who did not consent."""
+        chosen: list[tuple[str, Decision, SubjectView | None]] = []
         app = self.stores.apps.view(app_id, self.catalog)
         if app is None:
             return chosen, False
@@ -242,9 +245,10 @@ class _Planner:
             for friend_id in chunk:
                 if friend_id not in consents:
                     continue
+                friend = attributes.get(friend_id)
                 decision = decide(
                     app=app,
-                    subject=attributes.get(friend_id),
+                    subject=friend,
                     consents=consents[friend_id],
                     purpose=purpose,
                     fields=wanted,
@@ -255,7 +259,7 @@ class _Planner:
                 if decision.allowed:
                     if len(chosen) == limit:
                         return chosen, True
-                    chosen.append((friend_id, decision))
+                    chosen.append((friend_id, decision, friend))
         return chosen, False
 
     def _release(
@@ -273,7 +277,7 @@ class _Planner:
         if FRIENDS in allowed:
             friends = self.source.friends(subject_id)
             chosen, _ = self._consenting_friends(app_id, purpose, None, friends, len(friends), now)
-            data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _ in chosen]
+            data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _, _ in chosen]
         return {name: data[name] for name in allowed}
 
     def _row(
@@ -284,7 +288,9 @@ class _Planner:
         decision: Decision,
         request_id: str,
         now: datetime,
+        subject: SubjectView | None,
     ) -> DisclosureRow:
+        """The disclosure to record, with the subject's country the decision saw (``cc``)."""
         return DisclosureRow(
             at_us=to_micros(now),
             app_id=app_id,
@@ -294,6 +300,7 @@ class _Planner:
             consent_ids=tuple(dict.fromkeys(decision.consent_for[f] for f in decision.allowed)),
             request_id=request_id,
             basis=self.catalog.purposes[purpose].legal_basis,
+            country=country_code(None if subject is None else subject.country),
         )
 
 

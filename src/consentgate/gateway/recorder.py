@@ -47,6 +47,7 @@ class DisclosureRow:
     request_id: str
     basis: str = "consent"
     kind: str = "disclosure"  # or "access": a person's own export (rights/export.py)
+    country: str = ""  # the subject's country at decision time (the leaf's ``cc``)
 
     def as_entry(self) -> Entry:
         return Entry(
@@ -59,6 +60,7 @@ class DisclosureRow:
             request_id=self.request_id,
             at_us=self.at_us,
             kind=self.kind,
+            country=self.country,
         )
 
 

@@ -5,7 +5,7 @@ both behind ``LedgerStore``; proofs, verification from published material, and t
 questions rights and breach ask of it (``disclosures_of``, ``recipients_of``, ``scope``)."""
 
 from consentgate.ledger.checkpoint import Checkpoint
-from consentgate.ledger.leaves import PLATFORM_APP, Entry, Leaf
+from consentgate.ledger.leaves import PLATFORM_APP, Entry, Leaf, country_code
 from consentgate.ledger.memory import MemoryLedger
 from consentgate.ledger.protocol import (
     Disclosure,
@@ -30,6 +30,7 @@ __all__ = [
     "Recipient",
     "Scope",
     "SqlLedger",
+    "country_code",
     "open_ledger",
     "stored_verifier",
 ]

@@ -1,11 +1,17 @@
-"""Ledger leaves (format v1) and subject pseudonyms (I5).
+"""Ledger leaves (format v2, reading v1 too) and subject pseudonyms (I5).
 
 A leaf is RFC 8785 canonical JSON of integers and strings only: format version, time
 (milliseconds), app id, the subject's keyed pseudonym, the leaf index of the same subject's
 previous leaf (``prev``, -1 for the first), fields, purpose, legal basis, consent id,
-request id and a random nonce (so low-entropy leaves cannot be brute-forced from their
-hash). It carries no direct identifier: the pseudonym is HMAC-SHA256 under a random
-256-bit key per subject, kept outside the log; ids inside are opaque prefixed strings.
+request id, a random nonce (so low-entropy leaves cannot be brute-forced from their hash)
+and — from v2 — ``cc``, the subject's country at disclosure time (ISO 3166-1 alpha-2, empty
+when unknown), so counts per country (the political transparency register, a breach's scope
+by country) can be recounted from leaves alone. It carries no direct identifier: the
+pseudonym is HMAC-SHA256 under a random 256-bit key per subject, kept outside the log; ids
+inside are opaque prefixed strings; a country is shared by millions.
+
+v1 leaves (written before v2) have no ``cc``; they decode with ``cc=""`` and ``version=1``
+and encode back to their exact bytes, so every stored leaf still hashes to its node.
 """
 
 from __future__ import annotations
@@ -15,16 +21,19 @@ import binascii
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 
 __all__ = [
     "LEAF_VERSION",
+    "LEAF_VERSIONS",
     "PLATFORM_APP",
     "Batch",
     "Entry",
     "Leaf",
+    "country_code",
     "encode_batch",
     "leaf_bytes",
     "new_nonces",
@@ -36,7 +45,9 @@ __all__ = [
 # receives a person's own export (kind "access"); never a recipient (not a disclosure)
 PLATFORM_APP = "app_platform"
 
-LEAF_VERSION = 1
+LEAF_VERSION = 2  # what new leaves are written as
+LEAF_VERSIONS = (1, 2)  # what is read
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 _KEY_BYTES = 32
@@ -69,6 +80,18 @@ def _check_ids(app: str, subj: str, consent: str, req: str) -> None:
         raise ValueError("a leaf names its subject only by a ps1: pseudonym")
 
 
+def country_code(country: str | None) -> str:
+    """A subject's country as a leaf's ``cc``: ISO 3166-1 alpha-2 in capitals, or "" when
+    unknown or not such a code."""
+    code = (country or "").strip().upper()
+    return code if _COUNTRY.fullmatch(code) else ""
+
+
+def _check_cc(cc: str) -> None:
+    if cc and not _COUNTRY.fullmatch(cc):
+        raise ValueError("a leaf's cc is an ISO 3166-1 alpha-2 code or empty")
+
+
 def leaf_bytes(
     ts_ms: int,
     app: str,
@@ -81,21 +104,34 @@ def leaf_bytes(
     req: str,
     nonce: str,
     kind: str,
+    cc: str = "",
+    version: int = LEAF_VERSION,
 ) -> bytes:
-    """The exact leaf bytes: RFC 8785 canonical JSON of the format-v1 document.
+    """The exact leaf bytes: RFC 8785 canonical JSON of the format-v2 document (v1, without
+    ``cc``, when ``version`` is 1: how leaves written before v2 are re-encoded).
 
-    For this document — twelve ASCII keys, strings, and integers below 2**53 — RFC 8785 is
-    the keys in order, no whitespace, integers in decimal and strings as the standard
-    library's non-ASCII-escaping string encoder writes them (only ``"``, ``\\`` and
-    controls escaped, lower-case ``\\u00xx``). The tests hold it to the general ``rfc8785``
-    encoder on generated leaves; this is the append path, written once per disclosure."""
+    For this document — thirteen ASCII keys, strings, and integers below 2**53 — RFC 8785 is
+    the keys in order (``cc`` sorts between ``basis`` and ``consent``), no whitespace,
+    integers in decimal and strings as the standard library's non-ASCII-escaping string
+    encoder writes them (only ``"``, ``\\`` and controls escaped, lower-case ``\\u00xx``).
+    The tests hold it to the general ``rfc8785`` encoder on generated leaves; this is the
+    append path, written once per disclosure."""
     _check_ids(app, subj, consent, req)
     q = encode_basestring
+    if version == 1:
+        if cc:
+            raise ValueError("a v1 leaf has no cc")
+        country = ""
+    elif version == LEAF_VERSION:
+        _check_cc(cc)
+        country = f'"cc":"{cc}",'
+    else:
+        raise ValueError("unknown leaf format version")
     return (
-        f'{{"app":{q(app)},"basis":{q(basis)},"consent":{q(consent)},'
+        f'{{"app":{q(app)},"basis":{q(basis)},{country}"consent":{q(consent)},'
         f'"fields":[{",".join(map(q, fields))}],"nonce":{q(nonce)},"prev":{int(prev)},'
         f'"purpose":{q(purpose)},"req":{q(req)},"subj":{q(subj)},"ts":{int(ts_ms)},'
-        f'"type":{q(kind)},"v":{LEAF_VERSION}}}'
+        f'"type":{q(kind)},"v":{int(version)}}}'
     ).encode()
 
 
@@ -112,9 +148,16 @@ class Leaf:
     req: str
     nonce: str
     kind: str = "disclosure"
+    cc: str = ""  # the subject's country at disclosure time; "" unknown (and in v1)
+    version: int = LEAF_VERSION
 
     def __post_init__(self) -> None:
         _check_ids(self.app, self.subj, self.consent, self.req)
+        if self.version not in LEAF_VERSIONS:
+            raise ValueError("unknown leaf format version")
+        if self.version == 1 and self.cc:
+            raise ValueError("a v1 leaf has no cc")
+        _check_cc(self.cc)
 
     def encode(self) -> bytes:
         return leaf_bytes(
@@ -129,13 +172,21 @@ class Leaf:
             self.req,
             self.nonce,
             self.kind,
+            self.cc,
+            self.version,
         )
 
     @classmethod
     def decode(cls, data: bytes) -> Leaf:
+        """A leaf of either format (v1, v2); ``ValueError`` for anything else. Keys beyond
+        the format's are not refused here: ``encode`` would not give the bytes back, which
+        is how fsck finds a leaf that is not canonical."""
         document = json.loads(data)
-        if document.get("v") != LEAF_VERSION:
+        version = document.get("v")
+        if type(version) is not int or version not in LEAF_VERSIONS:
             raise ValueError("unknown leaf format version")
+        if version == 1 and "cc" in document:
+            raise ValueError("a v1 leaf has no cc")
         return cls(
             ts_ms=int(document["ts"]),
             app=str(document["app"]),
@@ -148,6 +199,8 @@ class Leaf:
             req=str(document["req"]),
             nonce=str(document["nonce"]),
             kind=str(document["type"]),
+            cc=str(document["cc"]) if version >= 2 else "",
+            version=version,
         )
 
 
@@ -175,6 +228,7 @@ class Entry:
     request_id: str
     at_us: int
     kind: str = "disclosure"
+    country: str = ""  # the subject's country at disclosure time (``country_code``)
 
 
 # one leaf as a store writes it: (index, leaf bytes, pseudonym, app id, time in us)
@@ -224,6 +278,7 @@ def encode_batch(
             entry.request_id,
             nonces[offset],
             entry.kind,
+            country_code(entry.country),
         )
         chain[subject] = index
         rows.append((index, data, subj, entry.app_id, entry.at_us))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from consentgate.clock import to_micros, utc_now
 from consentgate.errors import ProofError
 from consentgate.ledger import reports
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
@@ -28,6 +29,7 @@ class _State:
     keys: dict[str, tuple[bytes, int]] = field(default_factory=dict)  # subject: key, head
     tree: MemoryTree = field(default_factory=MemoryTree)  # the integrated leaves
     notes: list[str] = field(default_factory=list)  # signed checkpoints, smallest first
+    signed_us: list[int] = field(default_factory=list)  # when each was signed
 
 
 class MemoryLedger:
@@ -62,7 +64,6 @@ class MemoryLedger:
             return [row[0] for row in batch.rows]
 
     def integrate(self, *, now: datetime | None = None) -> Checkpoint:
-        del now  # the memory ledger keeps no signing times
         with self._lock:
             state = self._state
             latest = self._latest()
@@ -72,6 +73,7 @@ class MemoryLedger:
                 state.tree.append(data)
             checkpoint = Checkpoint(self.signer.name, state.tree.size, state.tree.root())
             state.notes.append(sign_checkpoint(checkpoint, self.signer))
+            state.signed_us.append(to_micros(now or utc_now()))
             return checkpoint
 
     def shred(self, subject_id: str) -> bool:
@@ -89,6 +91,27 @@ class MemoryLedger:
     def checkpoint(self) -> Checkpoint | None:
         with self._lock:
             return self._latest()
+
+    def checkpoint_before(self, at_us: int) -> Checkpoint | None:
+        with self._lock:
+            state = self._state
+            signed = [n for n, t in zip(state.notes, state.signed_us, strict=True) if t <= at_us]
+            return open_checkpoint(signed[-1], self.verifier) if signed else None
+
+    def checkpoint_of(self, size: int) -> Checkpoint | None:
+        with self._lock:
+            for note in self._state.notes:
+                checkpoint = open_checkpoint(note, self.verifier)
+                if checkpoint.size == size:
+                    return checkpoint
+            return None
+
+    def app_leaves(self, app_ids: Sequence[str], *, end: int) -> list[tuple[int, bytes]]:
+        wanted = set(app_ids)
+        with self._lock:
+            return [
+                (row[0], row[1]) for row in self._state.leaves[: max(0, end)] if row[3] in wanted
+            ]
 
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
         with self._lock:

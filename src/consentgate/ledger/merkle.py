@@ -207,7 +207,13 @@ class MemoryTree:
     def from_leaves(cls, leaves: Sequence[bytes]) -> MemoryTree:
         """A tree over leaf data, built level by level (the fast path for verifiers)."""
         sha256 = hashlib.sha256
-        level = [sha256(b"\x00" + data).digest() for data in leaves]
+        return cls.from_leaf_hashes([sha256(b"\x00" + data).digest() for data in leaves])
+
+    @classmethod
+    def from_leaf_hashes(cls, hashes: Sequence[bytes]) -> MemoryTree:
+        """A tree over leaf hashes, built level by level."""
+        sha256 = hashlib.sha256
+        level = list(hashes)
         tree = cls()
         tree.levels = [level]
         while len(level) > 1:

@@ -8,7 +8,9 @@ in SQL by ``SqlLedger`` (``ledger.store``) and in memory by ``MemoryLedger``
 - ``recipients_of(subject_id)``: per app, what it received of theirs, when and how often;
 - ``scope(app_id, start_us, end_us)``: an app's disclosures in a window — how many records
   and people (per field too), and the platform ids of the people still linkable (a shredded
-  person is counted, never listed).
+  person is counted, never listed);
+- ``app_leaves(app_ids, end=size)``: the leaves of some apps below a checkpoint's size (the
+  political transparency register counts people from them).
 
 Each is answered on one connection, whatever the number of leaves.
 """
@@ -110,6 +112,19 @@ class LedgerStore(Protocol):
     def latest_note(self) -> str | None: ...
 
     def checkpoint(self) -> Checkpoint | None: ...
+
+    def checkpoint_before(self, at_us: int) -> Checkpoint | None:
+        """The latest checkpoint signed at or before ``at_us`` (None: none was)."""
+        ...
+
+    def checkpoint_of(self, size: int) -> Checkpoint | None:
+        """The published checkpoint of tree size ``size`` (None: none was published)."""
+        ...
+
+    def app_leaves(self, app_ids: Sequence[str], *, end: int) -> list[tuple[int, bytes]]:
+        """(index, leaf bytes) of the leaves naming one of ``app_ids``, below index ``end``,
+        in index order."""
+        ...
 
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]: ...
 

@@ -201,6 +201,38 @@ class SqlLedger(SqlStore):
         with self._reading() as connection:
             return self._latest(connection)
 
+    def checkpoint_before(self, at_us: int) -> Checkpoint | None:
+        with self._reading() as connection:
+            note = connection.execute(
+                select(ledger_checkpoints.c.note)
+                .where(ledger_checkpoints.c.at_us <= at_us)
+                .order_by(ledger_checkpoints.c.size.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return None if note is None else open_checkpoint(note, self.verifier)
+
+    def checkpoint_of(self, size: int) -> Checkpoint | None:
+        with self._reading() as connection:
+            note = connection.execute(
+                select(ledger_checkpoints.c.note).where(ledger_checkpoints.c.size == size)
+            ).scalar_one_or_none()
+        return None if note is None else open_checkpoint(note, self.verifier)
+
+    def app_leaves(self, app_ids: Sequence[str], *, end: int) -> list[tuple[int, bytes]]:
+        if not app_ids:
+            return []
+        found: list[tuple[int, bytes]] = []
+        with self._reading() as connection:
+            for start in range(0, len(app_ids), 500):
+                rows = connection.execute(
+                    select(ledger_leaves.c.idx, ledger_leaves.c.data).where(
+                        ledger_leaves.c.app_id.in_(list(app_ids[start : start + 500])),
+                        ledger_leaves.c.idx < end,
+                    )
+                )
+                found.extend((int(i), bytes(d)) for i, d in rows)
+        return sorted(found)
+
     def leaves(self, start: int, end: int) -> list[tuple[int, bytes]]:
         with self._reading() as connection:
             rows = connection.execute(

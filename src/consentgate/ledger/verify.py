@@ -1,7 +1,9 @@
 """Verification from published material only (``consentgate ledger verify --url``): check
 the checkpoint's signature, recompute the root from every leaf, and prove consistency with
 an earlier checkpoint the caller kept. Nothing from the operator is trusted but what the
-signature and the hashes bind."""
+signature and the hashes bind. A leaf listed with its bytes is hashed (and must match the
+hash listed with it); one listed by its hash alone (a public ledger that shows hashes
+only) is taken by that hash."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from consentgate.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from consentgate.ledger.merkle import MemoryTree, ProofError, verify_consistency
+from consentgate.ledger.merkle import MemoryTree, ProofError, leaf_hash, verify_consistency
 from consentgate.ledger.note import NoteError, NoteVerifier
 
 __all__ = ["Verification", "verify_published"]
@@ -50,7 +52,7 @@ def verify_published(
         checkpoint = open_checkpoint(note, verifier)
     except (NoteError, CheckpointError, httpx.HTTPError) as exc:
         return _fail(0, None, f"checkpoint: {exc}")
-    leaves: list[bytes] = []
+    leaves: list[bytes] = []  # leaf hashes
     while len(leaves) < checkpoint.size:
         start = len(leaves)
         end = min(checkpoint.size, start + PAGE)
@@ -64,11 +66,11 @@ def verify_published(
         for item in items:
             if item.get("index") != len(leaves):
                 return _fail(checkpoint.size, len(leaves), "leaf missing or out of order")
-            try:
-                leaves.append(base64.b64decode(item["leaf"], validate=True))
-            except (binascii.Error, KeyError, TypeError):
-                return _fail(checkpoint.size, len(leaves), "leaf is not base64")
-    tree = MemoryTree.from_leaves(leaves[: checkpoint.size])
+            digest = _leaf_hash_of(item)
+            if digest is None:
+                return _fail(checkpoint.size, len(leaves), "leaf is not base64, or no hash")
+            leaves.append(digest)
+    tree = MemoryTree.from_leaf_hashes(leaves[: checkpoint.size])
     if tree.root(checkpoint.size) != checkpoint.root:
         return _fail(checkpoint.size, None, "the leaves do not hash to the checkpoint's root")
     if since is not None:
@@ -76,6 +78,25 @@ def verify_published(
         if problem is not None:
             return _fail(checkpoint.size, None, problem)
     return Verification(True, checkpoint.size, note)
+
+
+def _leaf_hash_of(item: dict[str, object]) -> bytes | None:
+    """The leaf hash of a listed leaf: of its bytes when given (and equal to the hash listed
+    with them, if one is), else the listed hash; None when neither is well formed."""
+    listed = item.get("hash")
+    try:
+        given = None if listed is None else bytes.fromhex(str(listed))
+    except ValueError:
+        return None
+    if given is not None and len(given) != 32:
+        return None
+    if "leaf" not in item:
+        return given
+    try:
+        digest = leaf_hash(base64.b64decode(str(item["leaf"]), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return digest if given is None or given == digest else None
 
 
 def _consistent(

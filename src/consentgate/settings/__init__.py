@@ -1,7 +1,8 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings``, ``RightsSettings`` — composed into ``Settings``.
-Zero-config default: a local SQLite file, the built-in catalog, the demo platform.
+``DetectSettings``, ``WebhookSettings``, ``RightsSettings``, ``TransparencySettings``,
+``ClockSettings`` — composed into ``Settings``. Zero-config default: a local SQLite file,
+the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
 naming it (``setting CONSENTGATE_X: problem``), so every command reports it as one line.
@@ -15,12 +16,14 @@ from pydantic import ValidationError
 
 from consentgate.errors import InvalidInput
 from consentgate.settings.base import CapabilitySettings
+from consentgate.settings.clock import ClockSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
 from consentgate.settings.rights import RightsSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
+from consentgate.settings.transparency import TransparencySettings
 from consentgate.settings.webhooks import WebhookSettings
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "DEFAULT_LEDGER_ORIGIN",
     "DEMO_SOURCE",
     "CapabilitySettings",
+    "ClockSettings",
     "ConsentPolicy",
     "ConsentSettings",
     "DetectSettings",
@@ -37,6 +41,7 @@ __all__ = [
     "StorageSettings",
     "Thresholds",
     "TokenSettings",
+    "TransparencySettings",
     "WebhookSettings",
     "load_settings",
     "settings_problem",
@@ -53,6 +58,8 @@ class Settings(
     DetectSettings,
     WebhookSettings,
     RightsSettings,
+    TransparencySettings,
+    ClockSettings,
 ):
     """Every capability's settings in one object (what the composition root is built from).
     Placeholder or short secrets are refused unless ``demo`` is on."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 import random
 import secrets
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +93,29 @@ class World:
         return sorted(rng.sample(adults, count), key=int)
 
     def register(
-        self, name: str, *, purposes: Sequence[str], fields: Sequence[str], approve: bool = True
+        self,
+        name: str,
+        *,
+        purposes: Sequence[str],
+        fields: Sequence[str],
+        approve: bool = True,
+        developer_country: str = "IE",
+        extra: Mapping[str, Any] | None = None,
     ) -> SimApp:
-        """Register (and approve) an app over HTTP and fetch an access token for it."""
+        """Register (and approve) an app over HTTP and fetch an access token for it;
+        ``extra`` adds registration keys (a political app's sponsor and funding)."""
         body = {
             "name": name,
-            "developer": {"name": f"{name} Ltd", "email": "dev@app.example", "country": "IE"},
+            "developer": {
+                "name": f"{name} Ltd",
+                "email": "dev@app.example",
+                "country": developer_country,
+            },
             "purposes": list(purposes),
             "fields": dict.fromkeys(fields, "needed for the app's feature"),
             "retention_days": 90,
             "privacy_policy_url": "https://app.example/privacy",
+            **(extra or {}),
         }
         app = checked(self.http.post("/v1/apps", headers=self.operator, json=body))
         if approve:
@@ -161,24 +175,40 @@ class World:
 
 
 @contextmanager
-def open_world(*, subjects: int, seed: int, detect: bool) -> Iterator[World]:
+def open_world(
+    *,
+    subjects: int,
+    seed: int,
+    detect: bool,
+    clock: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[World]:
     """A temporary database with the demo platform, served by ``consentgate serve`` in its
-    own process on a free port (the simulation's clients run here, in parallel with it)."""
+    own process on a free port (the simulation's clients run here, in parallel with it).
+    ``clock`` starts both this process's clock and the server's there (the demo clock,
+    ``CONSENTGATE_DEMO_CLOCK``); ``env`` adds settings for the server."""
     with tempfile.TemporaryDirectory(prefix="consentgate-sim-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'sim.db'}"
-        runtime = open_runtime(load_settings(database_url=database_url, detect=detect, demo=True))
+        runtime = open_runtime(
+            load_settings(database_url=database_url, detect=detect, demo=True, demo_clock=clock)
+        )
         try:
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
             admin = "cgop_" + secrets.token_urlsafe(32)
             subject_secret = secrets.token_urlsafe(48)
-            env = {
+            environment = {
                 "CONSENTGATE_DATABASE_URL": database_url,
                 "CONSENTGATE_DETECT": "on" if detect else "off",
                 "CONSENTGATE_ADMIN_KEY": admin,
                 "CONSENTGATE_SUBJECT_TOKEN_SECRET": subject_secret,
+                **(env or {}),
             }
+            if clock is not None:
+                environment["CONSENTGATE_DEMO_CLOCK"] = clock.isoformat()
             with (
-                serve_in_subprocess(env, log=Path(folder) / "server.log", demo=True) as base_url,
+                serve_in_subprocess(
+                    environment, log=Path(folder) / "server.log", demo=True
+                ) as base_url,
                 httpx.Client(base_url=base_url, timeout=60) as http,
             ):
                 yield World(runtime, base_url, http, admin, subject_secret.encode())

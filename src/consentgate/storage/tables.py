@@ -63,6 +63,9 @@ apps = Table(
     Column("fields_approved", JSON, nullable=False),
     Column("retention_days", Integer, nullable=False),
     Column("privacy_policy_url", String(2000), nullable=False),
+    # apps for political_campaigning (migration 0007): {"name", "country"} and who pays
+    Column("sponsor", JSON, nullable=True),
+    Column("funding_statement", Text, nullable=True),
     Column("status", String(16), nullable=False),
     Column("status_reason", Text, nullable=True),
     Column("client_id", String(64), nullable=False, unique=True),

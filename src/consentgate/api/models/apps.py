@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from consentgate.api.models.base import Public, Timestamp
-from consentgate.apps import Developer
+from consentgate.apps import Developer, Sponsor
 from consentgate.policy import AppStatus
 
 __all__ = ["AppCreatedPublic", "AppPublic"]
@@ -21,6 +21,12 @@ class AppPublic(Public):
     fields_approved: list[str]
     retention_days: int
     privacy_policy_url: str
+    sponsor: Sponsor | None = Field(
+        description="political_campaigning apps: on whose behalf they campaign (else null)"
+    )
+    funding_statement: str | None = Field(
+        description="political_campaigning apps: who pays, and how much (else null)"
+    )
     status: AppStatus
     status_reason: str | None
     client_id: str

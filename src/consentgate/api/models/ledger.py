@@ -12,7 +12,12 @@ __all__ = ["LeafPublic", "LeavesPublic", "ProofPublic"]
 
 class LeafPublic(Public):
     index: int
-    leaf: str = Field(description="Base64 of the exact leaf bytes")
+    hash: Hex = Field(description="The RFC 9162 leaf hash, SHA-256(0x00 || leaf), hex")
+    leaf: str | None = Field(
+        default=None,
+        description="Base64 of the exact leaf bytes: for an operator key, and for everyone "
+        "while CONSENTGATE_LEDGER_PUBLIC_LEAVES is bytes (absent otherwise)",
+    )
 
 
 class LeavesPublic(Public):

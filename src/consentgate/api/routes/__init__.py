@@ -22,6 +22,7 @@ from consentgate.api.routes import (
     receipts,
     requests,
     rights,
+    transparency,
 )
 
 __all__ = ["ROUTERS", "include_routers"]
@@ -36,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     requests.router,
     incidents.router,
     ledger.router,
+    transparency.router,
     receipts.router,
     health.router,
 )

@@ -1,6 +1,10 @@
 """Public ledger endpoints (no authentication: they carry no identifiers): the latest signed
 checkpoint, the note verifier key, leaves by index, inclusion and consistency proofs — all
-an auditor needs to verify the log without trusting its operator."""
+an auditor needs to verify the log without trusting its operator.
+
+Leaves are listed with their RFC 9162 leaf hash; their bytes are added for an operator key
+(any role), and for everyone while ``CONSENTGATE_LEDGER_PUBLIC_LEAVES`` is ``bytes`` (until
+the hardening issue makes the public view hashes only: DESIGN.md, Hardening)."""
 
 from __future__ import annotations
 
@@ -11,15 +15,18 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
-from consentgate.api.deps import RuntimeDep, strict_query
+from consentgate.api.deps import RuntimeDep, optional_operator_may, strict_query
 from consentgate.api.models.errors import ERROR_RESPONSES
 from consentgate.api.models.ledger import LeavesPublic, ProofPublic
+from consentgate.authz import Action, Actor
 from consentgate.errors import InvalidInput, StorageUnavailable
+from consentgate.ledger.merkle import leaf_hash
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger (public)"], responses=ERROR_RESPONSES)
 
 LEAVES_PAGE = 1000
 Index = Annotated[int, Query(ge=0, le=2**62)]
+LeafReader = Annotated[Actor | None, Depends(optional_operator_may(Action.LEDGER_LEAVES_READ))]
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
@@ -38,16 +45,27 @@ def key(runtime: RuntimeDep) -> PlainTextResponse:
 @router.get(
     "/leaves",
     response_model=LeavesPublic,
-    summary="Leaves [start, end) as base64 of their exact bytes (a bounded page)",
+    response_model_exclude_none=True,  # no "leaf" key where the bytes are not shown
+    summary="Leaves [start, end): hex leaf hash, and base64 leaf bytes for operators",
     dependencies=[Depends(strict_query("start", "end"))],
 )
-async def leaves(start: Index, end: Index, runtime: RuntimeDep) -> dict[str, Any]:
+async def leaves(
+    start: Index, end: Index, runtime: RuntimeDep, operator: LeafReader
+) -> dict[str, Any]:
     if end < start:
         raise InvalidInput("end must not be below start")
     rows = await run_in_threadpool(
         runtime.stores.ledger.leaves, start, min(end, start + LEAVES_PAGE)
     )
-    return {"leaves": [{"index": i, "leaf": base64.b64encode(data).decode()} for i, data in rows]}
+    with_bytes = operator is not None or runtime.settings.ledger_public_leaves == "bytes"
+    return {"leaves": [_item(i, data, with_bytes=with_bytes) for i, data in rows]}
+
+
+def _item(index: int, data: bytes, *, with_bytes: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {"index": index, "hash": leaf_hash(data).hex()}
+    if with_bytes:
+        item["leaf"] = base64.b64encode(data).decode()
+    return item
 
 
 @router.get(
