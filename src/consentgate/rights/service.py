@@ -10,6 +10,7 @@ took it. Deadlines come from the catalog's table (``deadlines``).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -155,13 +156,11 @@ class Rights:
     ) -> RightsRequest:
         moment = request.received_at
         event = RequestEvent(moment, status, note, request.history[0].actor)
-        stored = RightsRequest(
-            **{
-                **{f: getattr(request, f) for f in request.__dataclass_fields__},
-                "status": status,
-                "closed_at": moment if status is RequestStatus.COMPLETED else None,
-                "history": (*request.history, event),
-            }
+        stored = dataclasses.replace(
+            request,
+            status=status,
+            closed_at=moment if status is RequestStatus.COMPLETED else None,
+            history=(*request.history, event),
         )
         tx.joined(self.requests).add(stored)
         return stored
@@ -204,12 +203,7 @@ class Rights:
                 raise InvalidTransition(
                     "this person already objects to every purpose named: nothing to do"
                 )
-            request = RightsRequest(
-                **{
-                    **{f: getattr(request, f) for f in request.__dataclass_fields__},
-                    "details": {"purposes": added},
-                }
-            )
+            request = dataclasses.replace(request, details={"purposes": added})
             return self._store(
                 tx,
                 request,
