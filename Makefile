@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/detector.py --json
 	$(BIN)/python benchmarks/ledger.py --json
 	$(BIN)/python benchmarks/breach_scope.py --json
+	$(BIN)/python benchmarks/export.py --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

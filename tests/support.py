@@ -33,6 +33,7 @@ from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources import Source
 from consentgate.sources.synthetic import generate_platform, platform_stats
 from consentgate.storage.tables import ledger_leaves
+from consentgate.testing.webhooks import WebhookReceiver
 from consentgate.tokens import mint_subject_token
 
 __all__ = [
@@ -231,15 +232,22 @@ def make_live_app(
     *,
     fields: list[str] | None = None,
     registration: dict[str, Any] | None = None,
+    receiver: WebhookReceiver | None = None,
 ) -> LiveApp:
     """An app registered (``registration``, by default ``REGISTRATION``; for ``fields`` when
-    given), approved and holding a token, all over HTTP."""
+    given), approved and holding a token, all over HTTP; with ``receiver``, its notices go
+    there (signed with the secret the registration returns)."""
     body = dict(REGISTRATION if registration is None else registration)
     if fields is not None:
         body["fields"] = dict.fromkeys(fields, "needed")
+    if receiver is not None:
+        body["notification_url"] = receiver.url
     created = http.post("/v1/apps", json=body, headers=server.operator_headers)
     assert created.status_code == 201, created.text
     app = created.json()
+    if receiver is not None:
+        assert app["notification_secret"].startswith("whsec_")
+        receiver.secret = app["notification_secret"]
     approved = http.post(f"/v1/apps/{app['id']}/approve", headers=server.operator_headers)
     assert approved.status_code == 200, approved.text
     token = http.post(

@@ -85,6 +85,11 @@ class Action(StrEnum):
     BREACHES_CLOSE = "breaches.close"
     BREACH_SUBJECTS_READ = "breaches.subjects.read"
     RECORDS_READ = "records.read"
+    REQUESTS_READ = "requests.read"
+    REQUESTS_CREATE = "requests.create"
+    REQUESTS_EXTEND = "requests.extend"
+    REQUESTS_REJECT = "requests.reject"
+    REQUESTS_LIFT = "requests.lift"
 
 
 # who may take each action besides ``admin``
@@ -108,6 +113,11 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     # the affected people by platform id and their notices: DPO and admin only
     Action.BREACH_SUBJECTS_READ: frozenset({Role.DPO}),
     Action.RECORDS_READ: frozenset({Role.DPO, Role.AUDITOR}),
+    Action.REQUESTS_READ: frozenset({Role.DPO, Role.AUDITOR}),
+    Action.REQUESTS_CREATE: frozenset({Role.DPO}),
+    Action.REQUESTS_EXTEND: frozenset({Role.DPO}),
+    Action.REQUESTS_REJECT: frozenset({Role.DPO}),
+    Action.REQUESTS_LIFT: frozenset({Role.DPO}),
 }
 
 

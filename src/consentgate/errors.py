@@ -10,6 +10,7 @@ field names, never personal-data values.
     ├── InvalidInput                 BAD_REQUEST          400
     │   ├── UnknownField             UNKNOWN_FIELD        400
     │   ├── UnknownPurpose           UNKNOWN_PURPOSE      400
+    │   ├── FieldNotRectifiable      FIELD_NOT_RECTIFIABLE 400 (the catalog does not allow it)
     │   └── ProofError               INVALID_PROOF        400  (cannot exist, or fails)
     ├── CatalogInvalid               CATALOG_INVALID      400  (a broken catalog file)
     ├── SourceInvalid                SOURCE_INVALID       400  (a broken source mapping file)
@@ -18,10 +19,13 @@ field names, never personal-data values.
     │   ├── ConsentNotFound
     │   ├── IncidentNotFound
     │   ├── BreachNotFound
+    │   ├── NoticeNotFound
+    │   ├── RequestNotFound
     │   └── SubjectNotFound
     ├── Conflict                     CONFLICT             409
-    │   ├── InvalidTransition        INVALID_TRANSITION   409  (app review / consent lifecycle)
-    │   └── AlreadyExists            ALREADY_EXISTS       409
+    │   ├── InvalidTransition        INVALID_TRANSITION   409  (a lifecycle step out of order)
+    │   ├── AlreadyExists            ALREADY_EXISTS       409
+    │   └── SourceReadOnly           SOURCE_READ_ONLY     409  (the source cannot rectify / erase)
     ├── GrantRefused                 <decision reason>    403  (a grant that could never be valid)
     ├── AccessDenied                 <decision reason>    403  (a read that may release nothing)
     ├── Unauthenticated              UNAUTHENTICATED      401  (no or unreadable credentials)
@@ -57,6 +61,7 @@ __all__ = [
     "Conflict",
     "ConsentGateError",
     "ConsentNotFound",
+    "FieldNotRectifiable",
     "Forbidden",
     "GrantRefused",
     "IncidentNotFound",
@@ -68,8 +73,11 @@ __all__ = [
     "LedgerUnavailable",
     "NotFound",
     "NoteError",
+    "NoticeNotFound",
     "ProofError",
+    "RequestNotFound",
     "SourceInvalid",
+    "SourceReadOnly",
     "StorageUnavailable",
     "SubjectNotFound",
     "Unauthenticated",
@@ -113,6 +121,17 @@ class UnknownPurpose(InvalidInput):
     def __init__(self, purpose: str) -> None:
         super().__init__(f"unknown purpose {purpose!r}: use a purpose id from the catalog")
         self.purpose = purpose
+
+
+class FieldNotRectifiable(InvalidInput):
+    code = "FIELD_NOT_RECTIFIABLE"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            f"field {field!r} cannot be rectified: the catalog marks only some fields "
+            "rectifiable (GET /v1/rights/capabilities lists them)"
+        )
+        self.field = field
 
 
 class ProofError(InvalidInput):
@@ -174,6 +193,18 @@ class BreachNotFound(NotFound):
         self.breach_id = breach_id
 
 
+class RequestNotFound(NotFound):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"no rights request with id {request_id!r}")
+        self.request_id = request_id
+
+
+class NoticeNotFound(NotFound):
+    def __init__(self, notice_id: str) -> None:
+        super().__init__(f"no notice with id {notice_id!r} for this app")
+        self.notice_id = notice_id
+
+
 class SubjectNotFound(NotFound):
     def __init__(self, subject_id: str) -> None:
         super().__init__(f"no subject with id {subject_id!r} on the platform")
@@ -191,6 +222,20 @@ class InvalidTransition(Conflict):
 
 class AlreadyExists(Conflict):
     code = "ALREADY_EXISTS"
+
+
+class SourceReadOnly(Conflict):
+    """The platform's source cannot do what a request needs (no ``rectify`` / ``erase``
+    statement configured): the request is refused, never silently completed."""
+
+    code = "SOURCE_READ_ONLY"
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(
+            f"this platform's source cannot {operation}: the integrator must configure "
+            f"its {operation!r} write (docs/rights.md); the request was not created"
+        )
+        self.operation = operation
 
 
 class GrantRefused(ConsentGateError):

@@ -5,10 +5,12 @@ the only place that knows how the rooms and services fit together.
 (``CONSENTGATE_SOURCE``: the demo platform, or a SQL mapping file for ``SqlSource``), the
 stores, the receipt key, the token verifiers, and the read path: the recorder, the
 integrator, harvest detection with containment bound to the stores and the webhook, the
-``Gateway`` and the political transparency register. In demo mode ``CONSENTGATE_DEMO_CLOCK``
-starts the clock elsewhere (``close`` puts it back). Building starts no thread:
-``Runtime.start()`` starts the recorder, the integrator and the webhook sender, ``stop()``
-stops them (FastAPI's lifespan calls both); ``close()`` also releases the database.
+``Gateway``, the political transparency register, and the rights service with its notice
+dispatcher. In demo mode ``CONSENTGATE_DEMO_CLOCK`` starts the clock elsewhere (``close``
+puts it back). Building starts no thread: ``Runtime.start()`` resumes interrupted erasures
+and starts the recorder, the integrator, the webhook sender and the notice dispatcher,
+``stop()`` stops them (FastAPI's lifespan calls both); ``close()`` also releases the
+database. ``start()`` also logs what the source can write.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import structlog
 from sqlalchemy import Engine
 
 from consentgate.analytics import duck_scope
@@ -28,8 +31,10 @@ from consentgate.detect import Detector
 from consentgate.errors import InvalidInput
 from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
+from consentgate.notices import NoticeDispatcher
+from consentgate.rights import Rights, open_request_store
 from consentgate.settings import DEMO_SOURCE, ConsentPolicy, Settings, load_settings
-from consentgate.sources import Source, SqlSource, load_mapping
+from consentgate.sources import Source, SqlSource, load_mapping, writes_of
 from consentgate.sources.synthetic import PlatformSource
 from consentgate.storage.database import Database
 from consentgate.storage.secrets import server_secret
@@ -38,6 +43,8 @@ from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
 from consentgate.transparency import PoliticalRegister
 
 __all__ = ["Runtime", "open_runtime"]
+
+log = structlog.get_logger("consentgate.runtime")
 
 
 @dataclass
@@ -60,6 +67,8 @@ class Runtime:
     watch: Watch | None  # harvest detection, when CONSENTGATE_DETECT is on
     gateway: Gateway
     breach_context: BreachContext
+    rights: Rights
+    dispatcher: NoticeDispatcher
     register: PoliticalRegister  # the political transparency register
     source_db: Database | None = None  # the platform's own database, when not ours
     _running: bool = field(default=False, repr=False)
@@ -75,10 +84,13 @@ class Runtime:
         if self._running:
             return
         self._running = True
+        _log_writes(self.source)
         self.recorder.start()
         self.integrator.start()
         if self.notifier is not None:
             self.notifier.start()
+        self.rights.resume()  # erasures a crash interrupted are finished first
+        self.dispatcher.start()
 
     def stop(self) -> None:
         """Stop them: queued disclosures are committed or refused, the last leaves signed,
@@ -86,6 +98,7 @@ class Runtime:
         if not self._running:
             return
         self._running = False
+        self.dispatcher.close()
         if self.notifier is not None:
             self.notifier.close()
         self.recorder.close()
@@ -93,6 +106,7 @@ class Runtime:
 
     def close(self) -> None:
         self.stop()
+        self.dispatcher.dispose()
         if self._clock_before is not None:
             reset_clock(self._clock_before)
             self._clock_before = None
@@ -127,6 +141,23 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
     if settings.webhook_url and settings.webhook_secret is not None:  # Settings: both or none
         notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
     watch = _watch(settings, stores, notifier, breach_context)
+    rights = Rights(
+        stores=stores,
+        requests=open_request_store(stores),
+        catalog=catalog,
+        source=source,
+        scoped_id=sealer.scoped_id,
+        ack_days=settings.notice_ack_days,
+    )
+    dispatcher = NoticeDispatcher(
+        stores.notices,
+        stores.apps,
+        enforce=rights.enforce if settings.notice_enforce else None,
+        sweep=functools.partial(_sweep, rights),
+        retry_base_s=settings.notice_retry_base_seconds,
+        poll_s=settings.notice_poll_ms / 1000,
+    )
+    rights.wake = dispatcher.wake
     clock_before = _demo_clock(settings)  # last: nothing can fail after it
     return Runtime(
         settings=settings,
@@ -162,6 +193,8 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             reads_on_loop=db.is_sqlite,
         ),
         breach_context=breach_context,
+        rights=rights,
+        dispatcher=dispatcher,
         register=PoliticalRegister(stores, period_seconds=settings.transparency_period_seconds),
         source_db=source_db,
         _clock_before=clock_before,
@@ -189,7 +222,8 @@ def _source(settings: Settings, db: Database, catalog: Catalog) -> tuple[Source,
     source_db = None if config.database_url is None else Database.open_existing(config.database_url)
     try:
         engine = (source_db or db).engine
-        return SqlSource(engine, config.mapping, catalog=catalog), source_db
+        source = SqlSource(engine, config.mapping, catalog=catalog, statements=config.statements)
+        return source, source_db
     except Exception:
         if source_db is not None:
             source_db.dispose()
@@ -235,3 +269,20 @@ def _watch(
 
 def _consenting(consents: ConsentStore, app_id: str) -> int:
     return consents.count_live_subjects(app_id, now_us=to_micros(utc_now()))
+
+
+def _log_writes(source: Source) -> None:
+    """Say at start-up what the source can write (a request it cannot serve is refused)."""
+    writes = writes_of(source)
+    log.info("source_writes", rectify=writes.rectify, erase=writes.erase)
+    if not (writes.rectify and writes.erase):
+        log.warning(
+            "source_cannot_write",
+            rectify=writes.rectify,
+            erase=writes.erase,
+            effect="rectification / erasure requests are refused with SOURCE_READ_ONLY",
+        )
+
+
+def _sweep(rights: Rights) -> None:
+    rights.resume(min_age_s=60.0)  # an erasure left for a minute by its request: resumed

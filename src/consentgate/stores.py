@@ -1,5 +1,6 @@
-"""Every store in one bundle — each room's (apps, consents, operators, the ledger) and
-breach's incidents and breaches — with one transaction across them.
+"""Every store in one bundle — each room's (apps, consents, operators, the ledger, the
+subjects' processing states, notices) and breach's incidents and breaches — with one
+transaction across them.
 
 ``with stores.transaction() as tx:`` yields the same stores bound to one connection
 (``tx.apps.suspend(...)``, ``tx.incidents.add(...)``): committed together when the block
@@ -7,6 +8,10 @@ ends, rolled back together if it raises. ``stores.reading()`` binds them to one 
 for a consistent read (the gateway's decision loader). Outside either, each store call opens
 its own. ``SqlStores`` does this with the database; ``MemoryStores`` (fast tests) takes a
 lock and restores a snapshot of every store on error, so both honour all-or-nothing.
+
+A store of a higher tier (rights' requests) joins the bundle's transaction with
+``tx.joined(store)``: the same store bound to the bundle's connection (SQL), or as it is
+(memory, once ``MemoryStores.attach``-ed so its state is restored with the rest on error).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
@@ -31,11 +36,15 @@ from consentgate.breach import (
 from consentgate.consent import ConsentStore, MemoryConsentStore, SqlConsentStore
 from consentgate.ledger import LedgerStore, MemoryLedger, SqlLedger, open_ledger
 from consentgate.ledger.note import NoteSigner
+from consentgate.notices import MemoryNoticeStore, NoticeStore, SqlNoticeStore
 from consentgate.operators import MemoryOperatorStore, OperatorStore, SqlOperatorStore
 from consentgate.settings import DEFAULT_LEDGER_ORIGIN
-from consentgate.storage.database import Database
+from consentgate.storage.database import Database, SqlStore
+from consentgate.subjects import MemorySubjectStateStore, SqlSubjectStateStore, SubjectStateStore
 
 __all__ = ["MemoryStores", "SqlStores", "Stores", "open_stores"]
+
+T = TypeVar("T")
 
 
 class Stores:
@@ -50,6 +59,8 @@ class Stores:
         incidents: IncidentStore,
         breaches: BreachStore,
         ledger: LedgerStore,
+        subjects: SubjectStateStore,
+        notices: NoticeStore,
     ) -> None:
         self.apps = apps
         self.consents = consents
@@ -57,6 +68,8 @@ class Stores:
         self.incidents = incidents
         self.breaches = breaches
         self.ledger = ledger
+        self.subjects = subjects
+        self.notices = notices
 
     def transaction(self) -> AbstractContextManager[Stores]:
         """The same stores, every write in one transaction (nested: the same one)."""
@@ -65,6 +78,10 @@ class Stores:
     def reading(self) -> AbstractContextManager[Stores]:
         """The same stores, reading on one connection."""
         raise NotImplementedError
+
+    def joined(self, store: T) -> T:
+        """``store`` (of a higher tier) working in this bundle's transaction or connection."""
+        return store
 
 
 class SqlStores(Stores):
@@ -78,7 +95,9 @@ class SqlStores(Stores):
         incidents: SqlIncidentStore,
         breaches: SqlBreachStore,
         ledger: SqlLedger,
-        bound: bool = False,
+        subjects: SqlSubjectStateStore,
+        notices: SqlNoticeStore,
+        connection: Connection | None = None,
     ) -> None:
         super().__init__(
             apps=apps,
@@ -87,10 +106,13 @@ class SqlStores(Stores):
             incidents=incidents,
             breaches=breaches,
             ledger=ledger,
+            subjects=subjects,
+            notices=notices,
         )
         self.db = db
-        self._sql = (apps, consents, operators, incidents, breaches, ledger)
-        self._bound = bound
+        self._sql = (apps, consents, operators, incidents, breaches, ledger, subjects, notices)
+        self._connection = connection
+        self._bound = connection is not None
 
     @contextmanager
     def transaction(self) -> Iterator[Stores]:
@@ -108,8 +130,13 @@ class SqlStores(Stores):
         with self.db.connect() as connection:
             yield self._bind(connection)
 
+    def joined(self, store: T) -> T:
+        if self._connection is not None and isinstance(store, SqlStore):
+            return store.bound(self._connection)
+        return store
+
     def _bind(self, connection: Connection) -> SqlStores:
-        apps, consents, operators, incidents, breaches, ledger = self._sql
+        apps, consents, operators, incidents, breaches, ledger, subjects, notices = self._sql
         return SqlStores(
             self.db,
             apps=apps.bound(connection),
@@ -118,7 +145,9 @@ class SqlStores(Stores):
             incidents=incidents.bound(connection),
             breaches=breaches.bound(connection),
             ledger=ledger.bound(connection),
-            bound=True,
+            subjects=subjects.bound(connection),
+            notices=notices.bound(connection),
+            connection=connection,
         )
 
 
@@ -141,6 +170,8 @@ class MemoryStores(Stores):
             incidents := MemoryIncidentStore(lock=self._lock),
             breaches := MemoryBreachStore(lock=self._lock),
             ledger := MemoryLedger(signer, lock=self._lock),
+            subjects := MemorySubjectStateStore(lock=self._lock),
+            notices := MemoryNoticeStore(lock=self._lock),
         )
         super().__init__(
             apps=apps,
@@ -149,7 +180,20 @@ class MemoryStores(Stores):
             incidents=incidents,
             breaches=breaches,
             ledger=ledger,
+            subjects=subjects,
+            notices=notices,
         )
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The one lock every memory store of the bundle shares."""
+        return self._lock
+
+    def attach(self, part: _Snapshots) -> None:
+        """Take ``part`` (a memory store of a higher tier, on ``lock``) into every
+        transaction's snapshot, so an error restores it with the rest."""
+        with self._lock:
+            self._parts = (*self._parts, part)
 
     @contextmanager
     def transaction(self) -> Iterator[Stores]:
@@ -178,4 +222,6 @@ def open_stores(db: Database, *, ledger_origin: str = DEFAULT_LEDGER_ORIGIN) -> 
         incidents=SqlIncidentStore(db),
         breaches=SqlBreachStore(db),
         ledger=open_ledger(db, origin=ledger_origin),
+        subjects=SqlSubjectStateStore(db),
+        notices=SqlNoticeStore(db),
     )

@@ -75,6 +75,10 @@ class Known:
     to_approve: str  # a pending app: approved, suspended, reinstated
     to_reject: str  # another pending app
     incident: str
+    request: str  # the subject's access request
+    notice: str  # a restriction notice to ``app``
+    open_request: str  # another person's objection: extended, then rejected
+    restriction: str  # a third person's restriction: lifted
     breach: str  # the incident's breach: assessed, notified, closed
 
     @property
@@ -120,7 +124,43 @@ def known(fuzzed_server: LiveServer) -> Known:
             http.post("/v1/apps", json=REGISTRATION, headers=server.operator_headers).json()["id"]
             for _ in range(2)
         ]
-    return Known(server, app, subject, scoped, spare_consent, *pending, incident.id, breach.id)
+        # rights: a request of the subject, a notice to the app, open requests of others
+        me = server.subject_headers(subject)
+        request = http.post("/v1/me/requests", json={"type": "access"}, headers=me).json()["id"]
+        restricted = http.post(
+            "/v1/me/requests", json={"type": "restriction", "ground": "unlawful"}, headers=me
+        ).json()
+        [notice] = [r["notice_id"] for r in restricted["recipients"]]
+        assert http.delete("/v1/me/restriction", headers=me).status_code == 204
+        others = [p for p in people if p not in (subject, friend)]
+        open_request = http.post(
+            "/v1/me/requests",
+            json={"type": "objection", "purposes": ["analytics"]},
+            headers=server.subject_headers(others[0]),
+        ).json()["id"]
+        restriction = http.post(
+            "/v1/me/requests",
+            json={"type": "restriction", "ground": "legal_claims"},
+            headers=server.subject_headers(others[1]),
+        ).json()["id"]
+        objection = http.post(
+            "/v1/me/requests", json={"type": "objection", "purposes": ["analytics"]}, headers=me
+        )
+        assert objection.status_code == 201, objection.text
+    return Known(
+        server,
+        app,
+        subject,
+        scoped,
+        spare_consent,
+        *pending,
+        incident.id,
+        request,
+        notice,
+        open_request,
+        restriction,
+        breach.id,
+    )
 
 
 def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -128,7 +168,9 @@ def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str,
         return {}  # the client's credentials are in the body
     if path.startswith("/v1/me"):
         return credentials["subject"]
-    if path.startswith(("/v1/apps", "/v1/incidents", "/v1/breaches", "/v1/records-of-processing")):
+    if path.startswith(
+        ("/v1/apps", "/v1/incidents", "/v1/requests", "/v1/breaches", "/v1/records-of-processing")
+    ):
         return credentials["operator"]
     if path.startswith(("/v1/ledger", "/v1/transparency", "/v1/receipts", "/healthz")):
         return {}  # public (a bearer that is no operator key is refused on the ledger's)
@@ -219,6 +261,32 @@ def _well_formed(known: Known) -> list[tuple[str, dict[str, Any], int]]:
         ("GET /v1/transparency/political", {"query": {"format": "csv", "limit": 1}}, 200),
         ("GET /v1/receipts/jwks", {}, 200),
         ("GET /healthz", {}, 200),
+        ("GET /v1/rights/capabilities", {}, 200),
+        ("GET /v1/me/requests", {}, 200),
+        ("GET /v1/me/requests/{request_id}",
+         {"path_parameters": {"request_id": known.request}}, 200),
+        ("GET /v1/me/export", {"query": {"format": "json"}}, 200),
+        ("DELETE /v1/me/objections/{purpose}", {"path_parameters": {"purpose": "analytics"}},
+         204),
+        ("POST /v1/me/requests", {"media_type": "application/json", "body": {
+            "type": "restriction", "ground": "accuracy_contested"}}, 201),
+        ("DELETE /v1/me/restriction", {}, 204),
+        ("GET /v1/app/notices", {"query": {"status": "pending"}}, 200),
+        ("POST /v1/app/notices/{notice_id}/ack",
+         {"path_parameters": {"notice_id": known.notice}}, 204),
+        ("GET /v1/requests", {"query": {"status": "in_progress"}}, 200),
+        ("GET /v1/requests/{request_id}",
+         {"path_parameters": {"request_id": known.request}}, 200),
+        ("POST /v1/requests", {"media_type": "application/json", "body": {
+            "type": "access", "subject_id": known.subject, "verified_by": "schema test"}}, 201),
+        ("POST /v1/requests/{request_id}/extend",
+         {"path_parameters": {"request_id": known.open_request},
+          "media_type": "application/json", "body": {"months": 1, "reason": "schema"}}, 200),
+        ("POST /v1/requests/{request_id}/reject",
+         {"path_parameters": {"request_id": known.open_request},
+          "media_type": "application/json", "body": {"reason": "schema test"}}, 200),
+        ("POST /v1/requests/{request_id}/lift",
+         {"path_parameters": {"request_id": known.restriction}}, 200),
     ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from consentgate.catalog import Catalog, default_catalog, parse_catalog
@@ -187,7 +187,10 @@ def _check(
         lambda catalog: st.tuples(reads(catalog), st.just(catalog))
     )
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True)
+    # a fixed seed: ``derandomize`` alone digests the strategy's repr, which names the
+    # flatmap lambda's address, so the examples (and the tallies below) changed run to run
+    @seed(20261202)
+    @settings(max_examples=examples, deadline=None, database=None)
     @given(case=cases)
     def run(case: tuple[dict[str, Any], Catalog]) -> None:
         prop(*case)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-__all__ = ["hash_secret", "new_app_id", "new_client_id", "new_client_secret", "verify_secret"]
+__all__ = [
+    "hash_secret",
+    "new_app_id",
+    "new_client_id",
+    "new_client_secret",
+    "new_notification_secret",
+    "verify_secret",
+]
 
 _hasher = PasswordHash((Argon2Hasher(),))
 
@@ -23,6 +31,12 @@ def new_client_id() -> str:
 def new_client_secret() -> str:
     """A 256-bit secret, shown once to the operator and never stored in clear."""
     return "cgs_" + secrets.token_urlsafe(32)
+
+
+def new_notification_secret() -> str:
+    """A Standard Webhooks signing secret (``whsec_`` + 32 random bytes in base64), shown
+    once; kept in the database because signing needs it (see docs/rights.md)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def hash_secret(secret: str) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from ipaddress import ip_address
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -27,6 +29,7 @@ __all__ = [
     "RegisteredApp",
     "Sponsor",
     "app_view",
+    "notification_url_problem",
 ]
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -62,6 +65,18 @@ class AppRegistration(BaseModel):
     ]
     retention_days: Annotated[int, Field(ge=1, le=3650)]
     privacy_policy_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
+    # where Art. 19 notices are POSTed: https://, or http:// on a loopback host
+    notification_url: Annotated[str, Field(max_length=2000)] | None = None
+
+    @field_validator("notification_url")
+    @classmethod
+    def _notification_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = notification_url_problem(value)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
     sponsor: Sponsor | None = None
     funding_statement: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
@@ -109,6 +124,8 @@ class App:
     client_secret_hash: str
     created_at: datetime
     updated_at: datetime
+    notification_url: str | None = None
+    notification_secret: str | None = None  # whsec_…; never in the public object
     sponsor: Sponsor | None = None
     funding_statement: str | None = None
 
@@ -139,6 +156,7 @@ class App:
             "status": str(self.status),
             "status_reason": self.status_reason,
             "client_id": self.client_id,
+            "notification_url": self.notification_url,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
@@ -148,6 +166,7 @@ class App:
 class RegisteredApp:
     app: App
     client_secret: str
+    notification_secret: str | None = None  # shown once, when a notification_url was given
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,3 +207,33 @@ def app_view(
         approved_mask=catalog.mask(approved),
         developer_country=developer_country or None,
     )
+
+
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def notification_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot receive notices (None when it can): ``https://`` with a host, or
+    ``http://`` on a loopback host (tests, demos)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 — raises ValueError for a malformed port
+    except ValueError:
+        return "notification_url is not a valid URL"
+    if not host or any(c.isspace() for c in url):
+        return "notification_url needs a host"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and _loopback(host):
+        return None
+    return "notification_url must be https://, or http:// on a loopback host"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False

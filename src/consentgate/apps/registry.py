@@ -23,6 +23,7 @@ from consentgate.apps.credentials import (
     new_app_id,
     new_client_id,
     new_client_secret,
+    new_notification_secret,
     verify_secret,
 )
 from consentgate.apps.models import App, AppEvent, AppRegistration, RegisteredApp
@@ -68,6 +69,7 @@ def register_app(
             )
     moment = now or utc_now()
     secret = new_client_secret()
+    notification_secret = None if reg.notification_url is None else new_notification_secret()
     app = App(
         id=new_app_id(),
         name=reg.name,
@@ -85,9 +87,11 @@ def register_app(
         client_secret_hash=hash_secret(secret),
         created_at=moment,
         updated_at=moment,
+        notification_url=reg.notification_url,
+        notification_secret=notification_secret,
     )
     apps.add(app, actor=actor)
-    return RegisteredApp(app=app, client_secret=secret)
+    return RegisteredApp(app=app, client_secret=secret, notification_secret=notification_secret)
 
 
 def get_app(apps: AppStore, app_id: str) -> App:

@@ -76,6 +76,14 @@ class AppStore(Protocol):
 
     def events(self, app_id: str) -> list[AppEvent]: ...
 
+    def many(self, app_ids: Collection[str]) -> dict[str, App]:
+        """The apps of ``app_ids`` that exist, by id (one query)."""
+        ...
+
+    def notification_target(self, app_id: str) -> tuple[str, str] | None:
+        """The app's ``notification_url`` and signing secret (None: it has none)."""
+        ...
+
 
 _APP_VIEW = select(
     apps.c.id, apps.c.status, apps.c.purposes, apps.c.fields_approved, apps.c.developer
@@ -193,6 +201,26 @@ class SqlAppStore(SqlStore):
             _event(connection, app_id, event, detail, actor, at_us)
             return _get(connection, app_id)
 
+    def many(self, app_ids: Collection[str]) -> dict[str, App]:
+        ids = sorted(set(app_ids))
+        found: dict[str, App] = {}
+        with self._reading() as connection:
+            for start in range(0, len(ids), 500):
+                statement = select(apps).where(apps.c.id.in_(ids[start : start + 500]))
+                for row in connection.execute(statement).mappings():
+                    found[row["id"]] = _from_row(row)
+        return found
+
+    def notification_target(self, app_id: str) -> tuple[str, str] | None:
+        statement = select(apps.c.notification_url, apps.c.notification_secret).where(
+            apps.c.id == app_id
+        )
+        with self._reading() as connection:
+            row = connection.execute(statement).first()
+        if row is None or not row.notification_url or not row.notification_secret:
+            return None
+        return str(row.notification_url), str(row.notification_secret)
+
     def events(self, app_id: str) -> list[AppEvent]:
         statement = (
             select(app_events).where(app_events.c.app_id == app_id).order_by(app_events.c.seq)
@@ -307,6 +335,16 @@ class MemoryAppStore:
         with self._lock:
             return list(self._events.get(app_id, []))
 
+    def many(self, app_ids: Collection[str]) -> dict[str, App]:
+        with self._lock:
+            return {a: self._apps[a] for a in app_ids if a in self._apps}
+
+    def notification_target(self, app_id: str) -> tuple[str, str] | None:
+        app = self.get(app_id)
+        if app is None or not app.notification_url or not app.notification_secret:
+            return None
+        return app.notification_url, app.notification_secret
+
 
 def _get(connection: Connection, app_id: str) -> App | None:
     row = connection.execute(select(apps).where(apps.c.id == app_id)).mappings().first()
@@ -353,6 +391,8 @@ def _row(app: App) -> dict[str, Any]:
         "client_secret_hash": app.client_secret_hash,
         "created_us": to_micros(app.created_at),
         "updated_us": to_micros(app.updated_at),
+        "notification_url": app.notification_url,
+        "notification_secret": app.notification_secret,
     }
 
 
@@ -372,6 +412,8 @@ def _from_row(row: Mapping[Any, Any]) -> App:
         client_secret_hash=row["client_secret_hash"],
         created_at=from_micros(row["created_us"]),
         updated_at=from_micros(row["updated_us"]),
+        notification_url=row["notification_url"],
+        notification_secret=row["notification_secret"],
         sponsor=None if row["sponsor"] is None else Sponsor.model_validate(row["sponsor"]),
         funding_statement=row["funding_statement"],
     )

@@ -13,6 +13,7 @@ from consentgate.cli import (
     incidents,
     ledger,
     platform,
+    requests,
     server,
     simulate,
     transparency,
@@ -39,6 +40,7 @@ app.add_typer(server.operators_app, name="operators")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(incidents.app, name="incidents")
 app.add_typer(breaches.app, name="breaches")
+app.add_typer(requests.app, name="requests")
 app.add_typer(transparency.app, name="transparency")
 app.command()(server.serve)
 app.command()(server.demo)

@@ -62,6 +62,7 @@ def grant(
         subject_id=subject,
         request=request,
         policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject),
     )
     print_record(consent.as_dict(), as_json=as_json, title="granted")
 
@@ -94,6 +95,7 @@ def renew(
         subject_id=subject,
         consent_id=consent_id,
         policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject),
     )
     print_record(consent.as_dict(), as_json=as_json, title="renewed")
 

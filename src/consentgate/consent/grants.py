@@ -26,7 +26,7 @@ from consentgate.errors import (
     InvalidTransition,
     SubjectNotFound,
 )
-from consentgate.policy import ConsentView, Reason, decide
+from consentgate.policy import ConsentView, Reason, SubjectState, decide
 from consentgate.settings.consent import ConsentPolicy
 from consentgate.sources import Source
 from consentgate.validation import parse_model
@@ -51,9 +51,12 @@ def grant_consent(
     subject_id: str,
     request: GrantRequest | Mapping[str, Any],
     policy: ConsentPolicy | None = None,
+    state: SubjectState = SubjectState.NONE,
     now: datetime | None = None,
 ) -> Consent:
-    """Record a subject's consent to an app; refuses a grant that could never be valid."""
+    """Record a subject's consent to an app; refuses a grant that could never be valid —
+    also one for a purpose the subject objects to (``state``, their processing state:
+    403 ``OBJECTION``)."""
     grant = parse_model(GrantRequest, request, what="consent grant")
     policy = policy or ConsentPolicy()
     moment = now or utc_now()
@@ -74,6 +77,7 @@ def grant_consent(
         parental=grant.parental_consent is not None,
         now=moment,
         expires=expires,
+        objections=state.objections,
     )
     purpose_spec = catalog.purposes[grant.purpose]
     special = [str(catalog.fields[f].special_category) for f in fields if catalog.fields[f].special]
@@ -143,9 +147,11 @@ def renew_consent(
     subject_id: str,
     consent_id: str,
     policy: ConsentPolicy | None = None,
+    state: SubjectState = SubjectState.NONE,
     now: datetime | None = None,
 ) -> Consent:
-    """Extend a consent for another TTL from ``now``; re-checked as a fresh grant would be."""
+    """Extend a consent for another TTL from ``now``; re-checked as a fresh grant would be
+    (``state``: the subject's processing state, as for a grant)."""
     policy = policy or ConsentPolicy()
     moment = now or utc_now()
     current = get_consent(consents, subject_id=subject_id, consent_id=consent_id)
@@ -166,6 +172,7 @@ def renew_consent(
         parental=current.parental_consent is not None,
         now=moment,
         expires=expires,
+        objections=state.objections,
     )
     if not consents.renew(
         consent_id=consent_id, at_us=to_micros(moment), expires_us=to_micros(expires)
@@ -210,6 +217,7 @@ def _check_grantable(
     parental: bool,
     now: datetime,
     expires: datetime,
+    objections: frozenset[str] = frozenset(),
 ) -> None:
     subject = source.attributes([subject_id]).get(subject_id)
     if subject is None:
@@ -233,7 +241,14 @@ def _check_grantable(
         fields=fields,
         catalog=catalog,
         now=now,
+        # an objection refuses new consents for its purposes; a restriction does not (it
+        # governs reads, and lifting it must not need the consents given meanwhile again)
+        state=SubjectState(objections=objections) if objections else SubjectState.NONE,
     )
+    if decision.reason is Reason.OBJECTION:
+        raise GrantRefused(
+            Reason.OBJECTION, _refusal_message(Reason.OBJECTION, app.id, purpose, "")
+        )
     for field in fields:
         reason = decision.withheld.get(field)
         if reason is not None:
@@ -246,6 +261,10 @@ _REFUSALS = {
     ),
     Reason.APP_SUSPENDED: "app {app} is suspended: no new consent can be given to it",
     Reason.PURPOSE_NOT_DECLARED: "app {app} did not declare purpose {purpose!r}",
+    Reason.OBJECTION: (
+        "the subject objects to purpose {purpose!r}: withdraw the objection first "
+        "(DELETE /v1/me/objections/{purpose})"
+    ),
     Reason.FIELD_FORBIDDEN: "field {field!r} is never released to third-party apps",
     Reason.FIELD_NOT_APPROVED: "field {field!r} was not approved for app {app} at review",
     Reason.EXPLICIT_CONSENT_REQUIRED: (

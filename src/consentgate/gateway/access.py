@@ -1,7 +1,12 @@
 """The decision loader: the state one read depends on (the app, the subject's consents not
-withdrawn, the subject's attributes), then ``policy.decide`` — failing closed on any error
-(I3). ``evaluate_subject_access`` also gives the subject's attributes the decision was made
-on (the read path records their country with the disclosure)."""
+withdrawn, the subject's processing state — restriction, objections — and attributes), then
+``policy.decide`` — failing closed on any error (I3). ``evaluate_subject_access`` also
+gives the subject's attributes the decision was made on (the read path records their
+country with the disclosure).
+
+The processing state is read with every decision, on the same connection as the consents
+(one primary-key lookup): a restriction or objection recorded by any process applies to the
+very next read (I4), with no cache to invalidate."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from datetime import datetime
 
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
-from consentgate.policy import Decision, Reason, SubjectView, decide
+from consentgate.policy import Decision, Reason, SubjectState, SubjectView, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -74,6 +79,11 @@ def evaluate_subject_access(
                     subject_id=subject_id, app_id=app_id, catalog=catalog, now_us=to_micros(moment)
                 )
             )
+            state = (
+                SubjectState.NONE
+                if subject_id is None or not consents
+                else read.subjects.decision_state(subject_id)
+            )
         subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
         failed = Decision(
@@ -88,5 +98,6 @@ def evaluate_subject_access(
         fields=requested,
         catalog=catalog,
         now=moment,
+        state=state,
     )
     return decision, subject

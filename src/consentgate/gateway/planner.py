@@ -24,7 +24,7 @@ from consentgate.gateway.results import FriendRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
 from consentgate.ledger import country_code
-from consentgate.policy import Decision, Reason, SubjectView, decide
+from consentgate.policy import Decision, Reason, SubjectState, SubjectView, decide
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -239,7 +239,9 @@ class _Planner:
             )
             if not consents:
                 continue
-            attributes = self.source.attributes([f for f in chunk if f in consents])
+            consenting = [f for f in chunk if f in consents]
+            attributes = self.source.attributes(consenting)
+            states = self.stores.subjects.decision_states(consenting)
             for friend_id in chunk:
                 if friend_id not in consents:
                     continue
@@ -252,6 +254,7 @@ class _Planner:
                     fields=wanted,
                     catalog=self.catalog,
                     now=now,
+                    state=states.get(friend_id, SubjectState.NONE),
                 )
                 if decision.allowed:
                     if len(chosen) == limit:

@@ -32,14 +32,15 @@ from datetime import datetime
 import anyio.to_thread
 
 from consentgate.catalog import Catalog
-from consentgate.clock import utc_now
+from consentgate.clock import to_micros, utc_now
 from consentgate.detect import ReadEvent
 from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
 from consentgate.gateway.planner import _Planner
-from consentgate.gateway.recorder import Recorder
+from consentgate.gateway.recorder import DisclosureRow, Recorder
 from consentgate.gateway.results import FriendsRead, SubjectRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
+from consentgate.ledger import PLATFORM_APP
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -135,6 +136,33 @@ class Gateway:
         )
         await self._recorder.record(body.disclosures)  # I2: committed before it leaves
         return FriendsRead(id=body.id, friends=tuple(body.friends), next_cursor=body.next_cursor)
+
+    async def record_export(
+        self,
+        *,
+        subject_id: str,
+        fields: Sequence[str],
+        purpose: str,
+        request_id: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Record a person's own copy of their data (``GET /v1/me/export``) before it leaves
+        (I2): an ``access`` leaf to the platform itself (``PLATFORM_APP``), through the same
+        group commit as every disclosure. Never a recipient: ``recipients_of`` counts
+        disclosures only."""
+        moment = now or utc_now()
+        row = DisclosureRow(
+            at_us=to_micros(moment),
+            app_id=PLATFORM_APP,
+            subject_id=subject_id,
+            fields=tuple(fields),
+            purpose=purpose,
+            consent_ids=(),
+            request_id=request_id,
+            basis="gdpr-art20" if purpose == "portability" else "gdpr-art15",
+            kind="access",
+        )
+        await self._recorder.record([row])
 
     async def _names(
         self, app_id: str, purpose: str, fields: Sequence[str], client: str, now: datetime

@@ -46,6 +46,7 @@ class DisclosureRow:
     consent_ids: tuple[str, ...]
     request_id: str
     basis: str = "consent"
+    kind: str = "disclosure"  # or "access": a person's own export (rights/export.py)
     country: str = ""  # the subject's country at decision time (the leaf's ``cc``)
 
     def as_entry(self) -> Entry:
@@ -58,6 +59,7 @@ class DisclosureRow:
             consent_id=",".join(self.consent_ids),
             request_id=self.request_id,
             at_us=self.at_us,
+            kind=self.kind,
             country=self.country,
         )
 

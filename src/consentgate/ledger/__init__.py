@@ -6,7 +6,7 @@ questions rights and breach ask of it (``disclosures_of``, ``recipients_of``, ``
 ``usage``)."""
 
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint
-from consentgate.ledger.leaves import Entry, Leaf, country_code
+from consentgate.ledger.leaves import PLATFORM_APP, Entry, Leaf, country_code
 from consentgate.ledger.memory import MemoryLedger
 from consentgate.ledger.merkle import leaf_hash, root_from_range
 from consentgate.ledger.note import NoteVerifier
@@ -25,6 +25,7 @@ from consentgate.ledger.reports import ScopeTally
 from consentgate.ledger.store import SqlLedger, open_ledger, stored_verifier
 
 __all__ = [
+    "PLATFORM_APP",
     "Checkpoint",
     "Disclosure",
     "Disclosures",

@@ -29,6 +29,7 @@ from json.encoder import encode_basestring
 __all__ = [
     "LEAF_VERSION",
     "LEAF_VERSIONS",
+    "PLATFORM_APP",
     "Batch",
     "Entry",
     "Leaf",
@@ -39,6 +40,10 @@ __all__ = [
     "new_pseudonym_keys",
     "pseudonym",
 ]
+
+# the ledger's name for the platform itself: the party that records an erasure and that
+# receives a person's own export (kind "access"); never a recipient (not a disclosure)
+PLATFORM_APP = "app_platform"
 
 LEAF_VERSION = 2  # what new leaves are written as
 LEAF_VERSIONS = (1, 2)  # what is read

@@ -1,8 +1,8 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
-``DetectSettings``, ``WebhookSettings``, ``TransparencySettings``, ``ClockSettings``,
-``BreachSettings``, ``AnalyticsSettings`` — composed into ``Settings``. Zero-config
-default: a local SQLite file, the built-in catalog, the demo platform.
+``DetectSettings``, ``WebhookSettings``, ``RightsSettings``, ``TransparencySettings``,
+``ClockSettings``, ``BreachSettings``, ``AnalyticsSettings`` — composed into ``Settings``.
+Zero-config default: a local SQLite file, the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
 naming it (``setting CONSENTGATE_X: problem``), so every command reports it as one line.
@@ -22,6 +22,7 @@ from consentgate.settings.clock import ClockSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
+from consentgate.settings.rights import RightsSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
 from consentgate.settings.transparency import TransparencySettings
@@ -40,6 +41,7 @@ __all__ = [
     "ConsentSettings",
     "DetectSettings",
     "LedgerSettings",
+    "RightsSettings",
     "Settings",
     "StorageSettings",
     "Thresholds",
@@ -60,6 +62,7 @@ class Settings(
     LedgerSettings,
     DetectSettings,
     WebhookSettings,
+    RightsSettings,
     TransparencySettings,
     ClockSettings,
     BreachSettings,

@@ -2,8 +2,27 @@
 ``settings``): the ``Source`` protocol, the SQL adapter and its mapping file, the demo
 platform."""
 
-from consentgate.sources.base import Record, Source
+from consentgate.sources.base import (
+    READ_ONLY,
+    Record,
+    Source,
+    SourceWrites,
+    WritableSource,
+    writes_of,
+)
 from consentgate.sources.mapping import SourceConfig, load_mapping
-from consentgate.sources.sql import SqlMapping, SqlSource
+from consentgate.sources.sql import SqlMapping, SqlSource, SqlWrites
 
-__all__ = ["Record", "Source", "SourceConfig", "SqlMapping", "SqlSource", "load_mapping"]
+__all__ = [
+    "READ_ONLY",
+    "Record",
+    "Source",
+    "SourceConfig",
+    "SourceWrites",
+    "SqlMapping",
+    "SqlSource",
+    "SqlWrites",
+    "WritableSource",
+    "load_mapping",
+    "writes_of",
+]

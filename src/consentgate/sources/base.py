@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from consentgate.policy import SubjectView
 
-__all__ = ["Record", "Source"]
+__all__ = ["READ_ONLY", "Record", "Source", "SourceWrites", "WritableSource", "writes_of"]
 
 Record = dict[str, Any]
 
@@ -27,3 +28,39 @@ class Source(Protocol):
     def friends(self, subject_id: str) -> list[str]: ...
 
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWrites:
+    """What a source can change at the platform: correct fields (Art. 16), erase a person's
+    record (Art. 17). Reported at start-up and by ``GET /v1/rights/capabilities``."""
+
+    rectify: bool = False
+    erase: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        return {"rectify": self.rectify, "erase": self.erase}
+
+
+READ_ONLY = SourceWrites()
+
+
+@runtime_checkable
+class WritableSource(Source, Protocol):
+    """A ``Source`` that can also write. ``writes`` says which operations it has;
+    ``rectify`` sets catalog fields of one person (values already checked), ``erase``
+    deletes what the platform holds of them — both idempotent, all or nothing, raising
+    ``SourceReadOnly`` when the operation is not configured and ``StorageUnavailable``
+    when the platform fails."""
+
+    @property
+    def writes(self) -> SourceWrites: ...
+
+    def rectify(self, subject_id: str, changes: Mapping[str, Any]) -> None: ...
+
+    def erase(self, subject_id: str) -> None: ...
+
+
+def writes_of(source: Source) -> SourceWrites:
+    """What ``source`` can write (a plain read-only ``Source``: nothing)."""
+    return source.writes if isinstance(source, WritableSource) else READ_ONLY

@@ -10,14 +10,14 @@ read.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from consentgate.errors import SourceInvalid
-from consentgate.sources.sql import SqlMapping
+from consentgate.errors import InvalidInput, SourceInvalid
+from consentgate.sources.sql import SqlMapping, SqlWrites
 
 __all__ = ["SourceConfig", "load_mapping"]
 
@@ -34,6 +34,13 @@ class _Friends(_Strict):
     friend_column: _NAME = "friend_id"
 
 
+class _Write(_Strict):
+    rectify: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+    erase: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=4000)]], Field(max_length=20)
+    ] = []
+
+
 class _MappingFile(_Strict):
     format: Literal[1]
     table: _NAME
@@ -45,6 +52,7 @@ class _MappingFile(_Strict):
     schema_: Annotated[_NAME | None, Field(alias="schema")] = None
     database_url: Annotated[str | None, Field(min_length=1)] = None
     friends: _Friends | None = None
+    write: _Write | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class SourceConfig:
 
     mapping: SqlMapping
     database_url: str | None
+    statements: SqlWrites = field(default_factory=SqlWrites)
 
 
 def load_mapping(path: str | Path) -> SourceConfig:
@@ -89,4 +98,13 @@ def load_mapping(path: str | Path) -> SourceConfig:
         friends_friend_column="friend_id" if friends is None else friends.friend_column,
         schema=parsed.schema_,
     )
-    return SourceConfig(mapping=mapping, database_url=parsed.database_url)
+    write = parsed.write
+    try:
+        statements = (
+            SqlWrites()
+            if write is None
+            else SqlWrites(rectify=write.rectify, erase=tuple(write.erase))
+        )
+    except InvalidInput as exc:
+        raise SourceInvalid(str(path), "write", exc.message) from None
+    return SourceConfig(mapping=mapping, database_url=parsed.database_url, statements=statements)

@@ -4,6 +4,12 @@
 and birth-date columns, and optionally an edge table for friendships. ``SqlSource`` checks
 the mapping against the catalog and the live schema when it is built, so a wrong column name
 fails at start-up with one clear error rather than on the first read.
+
+Writes (rights requests) go through statements the mapping configures (``SqlWrites``): a
+``rectify`` template run once per changed field with ``{column}`` replaced by the field's
+mapped column and ``:value``, ``:subject_id`` bound, and the ``erase`` statements run with
+``:subject_id`` bound — each request's statements in one transaction. Without them the
+source cannot write (``writes``), and the request is refused (``SourceReadOnly``).
 """
 
 from __future__ import annotations
@@ -14,15 +20,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, Table, bindparam, select
+from sqlalchemy import Column, Date, DateTime, Engine, MetaData, Table, bindparam, select, text
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from consentgate.catalog import Catalog
-from consentgate.errors import InvalidInput, StorageUnavailable, UnknownField
+from consentgate.errors import InvalidInput, SourceReadOnly, StorageUnavailable, UnknownField
 from consentgate.policy import SubjectView
-from consentgate.sources.base import Record
+from consentgate.sources.base import Record, SourceWrites
 
-__all__ = ["SqlMapping", "SqlSource"]
+__all__ = ["SqlMapping", "SqlSource", "SqlWrites"]
 
 _CHUNK = 500
 
@@ -41,12 +47,37 @@ class SqlMapping:
     schema: str | None = None
 
 
+@dataclass(frozen=True)
+class SqlWrites:
+    """The statements a source writes with (None / empty: it cannot)."""
+
+    rectify: str | None = None  # with {column}, :value and :subject_id
+    erase: tuple[str, ...] = ()  # each with :subject_id
+
+    def __post_init__(self) -> None:
+        if self.rectify is not None:
+            for part in ("{column}", ":value", ":subject_id"):
+                if part not in self.rectify:
+                    raise InvalidInput(f"the rectify statement must contain {part}")
+        for statement in self.erase:
+            if ":subject_id" not in statement:
+                raise InvalidInput("every erase statement must contain :subject_id")
+
+
 class SqlSource:
     """Reads mapped columns of one table (and friendships from an edge table)."""
 
-    def __init__(self, engine: Engine, mapping: SqlMapping, *, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        mapping: SqlMapping,
+        *,
+        catalog: Catalog,
+        statements: SqlWrites | None = None,
+    ) -> None:
         self.engine = engine
         self.mapping = mapping
+        self.statements = statements or SqlWrites()
         for name in mapping.columns:
             if name not in catalog.fields:
                 raise UnknownField(name)
@@ -109,6 +140,55 @@ class SqlSource:
                     birth_date=_as_date(birth),
                 )
         return out
+
+    @property
+    def writes(self) -> SourceWrites:
+        return SourceWrites(
+            rectify=self.statements.rectify is not None, erase=bool(self.statements.erase)
+        )
+
+    def rectify(self, subject_id: str, changes: Mapping[str, Any]) -> None:
+        template = self.statements.rectify
+        if template is None:
+            raise SourceReadOnly("rectify")
+        statements = []
+        for name, value in changes.items():
+            column = self.mapping.columns.get(name)
+            if column is None:
+                raise InvalidInput(f"field {name!r} is not held by this source")
+            statements.append(
+                (text(template.replace("{column}", column)), self._bind_value(column, value))
+            )
+        self._write(
+            [
+                (statement, {"value": value, "subject_id": subject_id})
+                for statement, value in statements
+            ]
+        )
+
+    def erase(self, subject_id: str) -> None:
+        if not self.statements.erase:
+            raise SourceReadOnly("erase")
+        self._write([(text(s), {"subject_id": subject_id}) for s in self.statements.erase])
+
+    def _write(self, statements: list[tuple[Any, dict[str, Any]]]) -> None:
+        try:
+            with self.engine.begin() as connection:
+                for statement, parameters in statements:
+                    connection.execute(statement, parameters)
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(
+                f"source table {self.mapping.table!r} cannot be written ({type(exc).__name__})"
+            ) from exc
+
+    def _bind_value(self, column: str, value: Any) -> Any:
+        """A checked value as the column takes it (dates as dates, JSON as text)."""
+        if column in self.mapping.json_columns:
+            return json.dumps(value)
+        kind = self.table.c[column].type
+        if isinstance(value, str) and isinstance(kind, Date | DateTime):
+            return date.fromisoformat(value)
+        return value
 
     def _by_ids(self, columns: list[Any]) -> tuple[Any, Any]:
         """The id and ``columns`` of the rows with given ids: a statement for one id (the

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from consentgate.catalog import Catalog
 from consentgate.clock import age_on
 from consentgate.errors import AlreadyExists, InvalidInput
-from consentgate.sources.sql import SqlMapping, SqlSource
+from consentgate.sources.sql import SqlMapping, SqlSource, SqlWrites
 from consentgate.storage.tables import platform_subjects, settings
 
 __all__ = [
@@ -228,11 +228,19 @@ class PlatformStats:
         }
 
 
+# the demo platform writes like any mapped source: rectification per column, erasure of the
+# person's row (their id stays in friends' adjacency lists, where it no longer resolves)
+PLATFORM_WRITES = SqlWrites(
+    rectify="UPDATE platform_subjects SET {column} = :value WHERE id = :subject_id",
+    erase=("DELETE FROM platform_subjects WHERE id = :subject_id",),
+)
+
+
 class PlatformSource(SqlSource):
     """The demo platform as a ``Source`` (friends read from the packed adjacency lists)."""
 
     def __init__(self, engine: Engine, *, catalog: Catalog) -> None:
-        super().__init__(engine, PLATFORM_MAPPING, catalog=catalog)
+        super().__init__(engine, PLATFORM_MAPPING, catalog=catalog, statements=PLATFORM_WRITES)
 
     def subject_count(self) -> int:
         """How many people the platform holds (ids are ``"1"`` .. that number)."""

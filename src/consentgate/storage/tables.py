@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 __all__ = [
@@ -32,12 +33,17 @@ __all__ = [
     "ledger_leaves",
     "ledger_nodes",
     "metadata",
+    "notice_outbox",
+    "notices",
     "operator_keys",
     "platform_subjects",
+    "rights_request_events",
+    "rights_requests",
     "server_secrets",
     "settings",
     "signing_keys",
     "subject_keys",
+    "subject_states",
 ]
 
 metadata = MetaData(
@@ -69,6 +75,9 @@ apps = Table(
     Column("client_secret_hash", String(255), nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
+    # where Art. 19 notices are POSTed (Standard Webhooks), and the signing secret (0007)
+    Column("notification_url", String(2000), nullable=True),
+    Column("notification_secret", String(200), nullable=True),
 )
 
 app_events = Table(
@@ -239,6 +248,89 @@ incident_subjects = Table(
     metadata,
     Column("incident_id", String(64), ForeignKey("incidents.id"), primary_key=True),
     Column("subject_id", String(128), primary_key=True, index=True),
+)
+
+# --- data-subject rights (issue 12, migration 0007) ----------------------------------------
+
+# a person's processing state for every app (subjects/): an Art. 18 restriction with its
+# ground and request, the purposes objected to (Art. 21) with each objection's request
+subject_states = Table(
+    "subject_states",
+    metadata,
+    Column("subject_id", String(128), primary_key=True),
+    Column("restriction_ground", String(32), nullable=True),
+    Column("restriction_request", String(64), nullable=True),
+    Column("objections", JSON, nullable=False),  # {"<purpose>": "<request id>"}
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+# rights requests (rights/) and their history, oldest first
+rights_requests = Table(
+    "rights_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("subject_id", String(128), nullable=False, index=True),
+    Column("type", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("received_us", BigInteger, nullable=False),
+    Column("due_us", BigInteger, nullable=False),
+    Column("extended_due_us", BigInteger, nullable=True),
+    Column("extension_reason", Text, nullable=True),
+    Column("closed_us", BigInteger, nullable=True),
+    Column("rejection_reason", Text, nullable=True),
+    Column("details", JSON, nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("verified_by", String(200), nullable=True),
+    Column("created_by", String(128), nullable=False),  # ``Actor.ref``
+    Column("step", String(32), nullable=True),  # the last erasure step done
+    Column("updated_us", BigInteger, nullable=False),
+)
+
+rights_request_events = Table(
+    "rights_request_events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("request_id", String(64), ForeignKey("rights_requests.id"), nullable=False, index=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("actor", String(128), nullable=False),
+)
+
+# Art. 19 notices to recipients (notices/): one per (request, app), and the outbox their
+# deliveries are claimed from (a row per notice to an app with a notification_url)
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("app_id", String(64), ForeignKey("apps.id"), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("subject", String(128), nullable=False),  # the app-scoped id, never the platform's
+    Column("fields", JSON, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("ack_due_us", BigInteger, nullable=False),
+    Column("acknowledged_us", BigInteger, nullable=True),
+    Column("notified_us", BigInteger, nullable=True),
+    Column("enforced_us", BigInteger, nullable=True),  # when its app was suspended for it
+    UniqueConstraint("request_id", "app_id"),
+    Index("ix_notices_app_id_id", "app_id", "id"),
+    Index("ix_notices_ack_due_us", "ack_due_us"),
+)
+
+notice_outbox = Table(
+    "notice_outbox",
+    metadata,
+    Column("notice_id", String(64), ForeignKey("notices.id"), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_us", BigInteger, nullable=False),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until_us", BigInteger, nullable=True),
+    Column("done_us", BigInteger, nullable=True),  # delivered, acknowledged or given up
+    Column("last_error", String(200), nullable=True),
+    Index("ix_notice_outbox_done_us_next_attempt_us", "done_us", "next_attempt_us"),
 )
 
 # --- breaches (GDPR Art. 33, 34) -------------------------------------------------------------

@@ -30,9 +30,17 @@ class AppPublic(Public):
     status: AppStatus
     status_reason: str | None
     client_id: str
+    notification_url: str | None = Field(
+        default=None, description="Where Art. 19 notices are POSTed (Standard Webhooks)"
+    )
     created_at: Timestamp
     updated_at: Timestamp
 
 
 class AppCreatedPublic(AppPublic):
     client_secret: str = Field(description="Shown once: only its hash is kept")
+    notification_secret: str | None = Field(
+        default=None,
+        description="The webhook signing secret (whsec_…), shown once; only with a "
+        "notification_url",
+    )

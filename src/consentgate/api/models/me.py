@@ -33,7 +33,7 @@ class InclusionProofPublic(Public):
 
 class DisclosurePublic(Public):
     index: int
-    type: str = Field(description="`disclosure` or `erasure`")
+    type: str = Field(description="`disclosure`, `access` (the person's own export) or `erasure`")
     app_id: str
     fields: list[str]
     purpose: str

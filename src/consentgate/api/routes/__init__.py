@@ -18,9 +18,12 @@ from consentgate.api.routes import (
     incidents,
     ledger,
     me,
+    notices,
     oauth,
     receipts,
     records,
+    requests,
+    rights,
     transparency,
 )
 
@@ -30,7 +33,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     data.router,  # the protected read path: first
     oauth.router,
     me.router,
+    rights.router,
+    notices.router,
     apps.router,
+    requests.router,
     incidents.router,
     breaches.router,
     records.router,

@@ -53,7 +53,10 @@ class OptionalReasonBody(BaseModel):
 )
 def register(body: AppRegistration, runtime: RuntimeDep, actor: Registrar) -> dict[str, Any]:
     registered = register_app(runtime.stores.apps, runtime.catalog, body, actor=actor)
-    return registered.app.as_dict() | {"client_secret": registered.client_secret}
+    shown = registered.app.as_dict() | {"client_secret": registered.client_secret}
+    if registered.notification_secret is not None:  # shown once, like the client secret
+        shown["notification_secret"] = registered.notification_secret
+    return shown
 
 
 @router.get(

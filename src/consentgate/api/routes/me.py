@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
@@ -11,10 +10,10 @@ from consentgate.api.deps import CurrentSubject, RuntimeDep, strict_query
 from consentgate.api.models.errors import ERROR_RESPONSES
 from consentgate.api.models.me import ConsentPublic, DisclosurePage
 from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
-from consentgate.clock import from_micros
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
 from consentgate.errors import InvalidInput
+from consentgate.rights import disclosure_object
 
 router = APIRouter(prefix="/v1/me", tags=["data subject"], responses=ERROR_RESPONSES)
 PAGED = [Depends(strict_query("cursor", "limit"))]
@@ -33,6 +32,7 @@ def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> d
         subject_id=subject,
         request=body,
         policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject),
     )
     return consent.as_dict()
 
@@ -73,6 +73,7 @@ def renew(consent_id: str, subject: CurrentSubject, runtime: RuntimeDep) -> dict
         subject_id=subject,
         consent_id=consent_id,
         policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject),
     ).as_dict()
 
 
@@ -99,23 +100,7 @@ def my_disclosures(
         subject, after=None if after is None else int(after), limit=limit + 1
     )
     shown, next_cursor = page(runtime.sealer, scope, found.items, limit, lambda d: str(d.index))
-    data = [
-        {
-            "index": item.index,
-            "type": item.leaf.kind,
-            "app_id": item.leaf.app,
-            "fields": list(item.leaf.fields),
-            "purpose": item.leaf.purpose,
-            "time": from_micros(item.leaf.ts_ms * 1000).isoformat(),
-            "request_id": item.leaf.req,
-            "leaf": base64.b64encode(item.data).decode(),
-            "proof": None
-            if item.proof is None
-            else {"size": item.proof.size, "hashes": [h.hex() for h in item.proof.hashes]},
-            "checkpoint": None if item.proof is None else found.checkpoint,
-        }
-        for item in shown
-    ]
+    data = [disclosure_object(item, found.checkpoint) for item in shown]
     return {
         "data": data,
         "checkpoint": found.checkpoint,
