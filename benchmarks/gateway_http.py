@@ -240,6 +240,9 @@ def main() -> None:
         "CONSENTGATE_DATABASE_URL": database_url,
         "CONSENTGATE_ADMIN_KEY": ADMIN_KEY,
         "CONSENTGATE_SUBJECT_TOKEN_SECRET": SUBJECT_SECRET,
+        "CONSENTGATE_SUBJECT_TOKEN_ISSUER": "demo-platform",
+        "CONSENTGATE_SUBJECT_TOKEN_AUDIENCE": "consentgate",
+        "CONSENTGATE_RATE_LIMIT_APP": "0",  # one app reads as fast as it can: no per-app limit
     }
     connections = [int(c) for c in args.connections.split(",")]
     python = sys.executable

@@ -7,6 +7,10 @@ from ``conftest``."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +32,7 @@ from consentgate.consent import Consent
 from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
-from consentgate.sim.server import serve_in_background
+from consentgate.sim.server import free_port, serve_in_background
 from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources import Source
 from consentgate.sources.synthetic import generate_platform, platform_stats
@@ -48,6 +52,7 @@ __all__ = [
     "UNDER_CI",
     "LiveApp",
     "LiveServer",
+    "ServeProcess",
     "adults",
     "assert_envelope",
     "client_of",
@@ -58,6 +63,7 @@ __all__ = [
     "read",
     "require_postgres",
     "scoped_ids",
+    "serve_process",
     "start_server",
     "subjects_by_age",
 ]
@@ -218,6 +224,64 @@ def start_server(
             yield LiveServer(base_url, admin, runtime)
     finally:
         runtime.close()
+
+
+@dataclass
+class ServeProcess:
+    """A ``consentgate serve --demo`` child process (its own interpreter, as deployed)."""
+
+    base_url: str
+    pid: int
+    admin_key: str
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_key}"}
+
+    def peak_rss_mib(self) -> float:
+        """The process's peak resident memory so far (``VmHWM``), in MiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmHWM in /proc: not Linux?")
+
+
+@contextmanager
+def serve_process(folder: Path, **env: str) -> Iterator[ServeProcess]:
+    """``consentgate serve --demo`` over a small fresh platform in ``folder``, with ``env``
+    (``CONSENTGATE_*`` names without the prefix, e.g. ``HTTP_MAX_CONNECTIONS="20"``)."""
+    admin = "cgop_" + uuid.uuid4().hex + uuid.uuid4().hex
+    port = free_port()
+    settings = {f"CONSENTGATE_{name.upper()}": value for name, value in env.items()}
+    environment = {
+        **os.environ,
+        "CONSENTGATE_DATABASE_URL": f"sqlite:///{folder / 'served.db'}",
+        "CONSENTGATE_ADMIN_KEY": admin,
+        **settings,
+    }
+    command = [sys.executable, "-m", "consentgate", "serve", "--demo", "--port", str(port)]
+    command += ["--subjects", "60", "--seed", "3"]
+    base = f"http://127.0.0.1:{port}"
+    with (folder / "serve.log").open("ab") as log:
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # a child process: polled, it has no hook to wait on
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("serve did not start: " + (folder / "serve.log").read_text())
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield ServeProcess(base, process.pid, admin)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager

@@ -31,6 +31,7 @@ TIERS: list[tuple[str, set[str]]] = [
             "storage",
             "authz",
             "tokens",
+            "limits",
             "deadlines",
         },
     ),

@@ -32,6 +32,7 @@ field names, never personal-data values.
     ├── InvalidToken                 INVALID_TOKEN        401  (bad signature, expired, wrong kind)
     ├── Forbidden                    FORBIDDEN            403  (the role lacks the right)
     ├── BodyTooLarge                 BODY_TOO_LARGE       413
+    ├── RateLimited                  RATE_LIMITED         429  (with ``retry_after`` seconds)
     ├── StorageUnavailable           STORAGE_UNAVAILABLE  503
     ├── KeysUnavailable              KEYS_UNAVAILABLE     503  (the platform's JWKS is unreachable)
     ├── LedgerUnavailable            LEDGER_UNAVAILABLE   503  (a disclosure could not be recorded)
@@ -48,6 +49,7 @@ API. The ledger modules raise these classes and re-export them.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "NoteError",
     "NoticeNotFound",
     "ProofError",
+    "RateLimited",
     "RequestNotFound",
     "SourceInvalid",
     "SourceReadOnly",
@@ -291,6 +294,18 @@ class Forbidden(ConsentGateError):
 class BodyTooLarge(ConsentGateError):
     code = "BODY_TOO_LARGE"
     http_status = 413
+
+
+class RateLimited(ConsentGateError):
+    """Too many requests (an app over its rate, repeated failed client authentications);
+    ``retry_after`` is the whole seconds to wait (the API's ``Retry-After``)."""
+
+    code = "RATE_LIMITED"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class LedgerUnavailable(ConsentGateError):

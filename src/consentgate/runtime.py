@@ -31,6 +31,7 @@ from consentgate.detect import Detector
 from consentgate.errors import InvalidInput
 from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
+from consentgate.limits import RateLimiter, TokenBucket, Unlimited
 from consentgate.notices import NoticeDispatcher
 from consentgate.rights import Rights, open_request_store
 from consentgate.settings import DEMO_SOURCE, ConsentPolicy, Settings, load_settings
@@ -42,7 +43,7 @@ from consentgate.stores import Stores, open_stores
 from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
 from consentgate.transparency import PoliticalRegister
 
-__all__ = ["Runtime", "open_runtime"]
+__all__ = ["Runtime", "app_rate_limiter", "open_runtime"]
 
 log = structlog.get_logger("consentgate.runtime")
 
@@ -172,7 +173,13 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             server_secret(db, "app-tokens"), ttl_seconds=settings.app_token_ttl_seconds
         ),
         subject_tokens=(
-            SubjectTokens(secret=subject_secret, jwks_url=settings.subject_jwks_url)
+            SubjectTokens(
+                secret=subject_secret,
+                jwks_url=settings.subject_jwks_url,
+                issuer=settings.subject_token_issuer,
+                audience=settings.subject_token_audience,
+                max_ttl_seconds=settings.subject_token_max_ttl_seconds,
+            )
             if subject_secret is not None or settings.subject_jwks_url
             else None
         ),
@@ -191,6 +198,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
             recorder=recorder,
             watch=watch,
             reads_on_loop=db.is_sqlite,
+            limiter=app_rate_limiter(settings),
         ),
         breach_context=breach_context,
         rights=rights,
@@ -286,3 +294,10 @@ def _log_writes(source: Source) -> None:
 
 def _sweep(rights: Rights) -> None:
     rights.resume(min_age_s=60.0)  # an erasure left for a minute by its request: resumed
+
+
+def app_rate_limiter(settings: Settings) -> RateLimiter:
+    """The per-app read limit of ``settings`` (``CONSENTGATE_RATE_LIMIT_APP``; 0: none)."""
+    if settings.rate_limit_app == 0:
+        return Unlimited()
+    return TokenBucket(rate=settings.rate_limit_app, burst=settings.rate_limit_app_burst)

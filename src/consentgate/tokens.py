@@ -18,6 +18,9 @@ import jwt.types
 from consentgate.errors import InvalidToken, KeysUnavailable
 
 __all__ = [
+    "DEFAULT_SUBJECT_MAX_TTL_S",
+    "DEMO_SUBJECT_AUDIENCE",
+    "DEMO_SUBJECT_ISSUER",
     "DEMO_SUBJECT_KEY_NAME",
     "AppTokens",
     "SubjectTokens",
@@ -95,18 +98,37 @@ ASYMMETRIC = frozenset(
 )
 
 
+DEFAULT_SUBJECT_MAX_TTL_S = 86_400
+
+
 class SubjectTokens:
     """Verifies the platform's data-subject JWTs (``sub`` = the platform's subject id, ``exp``
-    required): HS256 with the shared secret, and/or an asymmetric algorithm with the key its
-    ``kid`` names in the platform's JWKS (fetched over HTTP, cached five minutes). The
-    algorithm is pinned to the key's type, so a token cannot pick a weaker one (``none``,
-    or HS256 keyed with a public key)."""
+    required and a number): HS256 with the shared secret, and/or an asymmetric algorithm
+    with the key its ``kid`` names in the platform's JWKS (fetched over HTTP, cached five
+    minutes). The algorithm is pinned to the key's type, so a token cannot pick a weaker one
+    (``none``, or HS256 keyed with a public key). ``iss`` and ``aud`` must be ``issuer`` and
+    ``audience`` when those are set; a token may live at most ``max_ttl_seconds`` (from
+    ``iat`` when it has one, and from now). A header that is not a JSON object of strings
+    where strings belong is ``InvalidToken`` like any other bad token, never a crash."""
 
-    def __init__(self, *, secret: bytes | None = None, jwks_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        secret: bytes | None = None,
+        jwks_url: str | None = None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        max_ttl_seconds: int = DEFAULT_SUBJECT_MAX_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if secret is None and jwks_url is None:
             raise ValueError("subject tokens need a shared secret or a JWKS URL")
         self.secret = secret
         self.jwks_url = jwks_url
+        self.issuer = issuer
+        self.audience = audience
+        self.max_ttl_seconds = max_ttl_seconds
+        self._clock = clock
         self._jwks = (
             jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
             if jwks_url
@@ -114,26 +136,43 @@ class SubjectTokens:
         )
 
     def subject(self, token: str) -> str:
-        try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-        except jwt.InvalidTokenError as exc:
-            raise InvalidToken(f"the token is not valid here ({type(exc).__name__})") from None
+        algorithm = _header_algorithm(token)
         key: Any
         if algorithm == "HS256" and self.secret is not None:
             key = self.secret
         elif algorithm in ASYMMETRIC and self._jwks is not None:
-            key = self._platform_key(token, str(algorithm))
+            key = self._platform_key(token, algorithm)
         else:
-            raise InvalidToken(f"subject tokens signed with {algorithm!r} are not accepted here")
+            raise InvalidToken("subject tokens signed with this algorithm are not accepted here")
         claims = _decode(
-            token, key, algorithm=str(algorithm), audience=None, issuer=None, require=["exp", "sub"]
+            token,
+            key,
+            algorithm=algorithm,
+            audience=self.audience,
+            issuer=self.issuer,
+            require=["exp", "sub"]
+            + [n for n, v in (("iss", self.issuer), ("aud", self.audience)) if v],
         )
         if claims.get("typ") == "app" or claims.get("aud") == _APP_AUDIENCE:
             raise InvalidToken("an app token cannot act for a data subject")
+        self._check_lifetime(claims)
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject or len(subject) > 128:
             raise InvalidToken("the token's sub claim is not a subject id")
         return subject
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """``exp`` (and ``iat``) are numbers, and the token lives at most ``max_ttl_seconds``
+        (PyJWT reads ``"exp": "9999999999"`` as a number: refused here)."""
+        expires, issued = claims["exp"], claims.get("iat")
+        if not _is_number(expires) or (issued is not None and not _is_number(issued)):
+            raise InvalidToken("the token's exp and iat claims must be numbers")
+        longest = self.max_ttl_seconds + _LEEWAY_S
+        if expires - self._clock() > longest or (issued is not None and expires - issued > longest):
+            raise InvalidToken(
+                f"the token lives longer than {self.max_ttl_seconds} s: ask the platform for a "
+                "shorter-lived one"
+            )
 
     def _platform_key(self, token: str, algorithm: str) -> Any:
         assert self._jwks is not None
@@ -144,18 +183,60 @@ class SubjectTokens:
                 "the platform's token keys (CONSENTGATE_SUBJECT_JWKS_URL) could not be "
                 "fetched: retry later"
             ) from None
-        except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError, jwt.DecodeError):
+        except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError, jwt.InvalidTokenError):
             raise InvalidToken("no key of the platform matches the token's kid") from None
         if found.algorithm_name != algorithm:
             raise InvalidToken(f"the token's kid names a {found.algorithm_name} key")
         return found.key
 
 
-def mint_subject_token(subject_id: str, secret: bytes, *, ttl_seconds: int = 3600) -> str:
+# what the demo platform's identity provider puts in its tokens
+DEMO_SUBJECT_ISSUER = "demo-platform"
+DEMO_SUBJECT_AUDIENCE = "consentgate"
+
+
+def mint_subject_token(
+    subject_id: str,
+    secret: bytes,
+    *,
+    ttl_seconds: int = 3600,
+    issuer: str = DEMO_SUBJECT_ISSUER,
+    audience: str = DEMO_SUBJECT_AUDIENCE,
+) -> str:
     """A data-subject JWT as the demo platform's identity provider would issue it."""
     now = int(time.time())
-    claims = {"iss": "demo-platform", "sub": subject_id, "iat": now, "exp": now + ttl_seconds}
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject_id,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _header_algorithm(token: str) -> str:
+    """The header's ``alg``, when the header is a JSON object whose ``alg`` (and ``kid``,
+    ``typ``, when present) are strings; anything else is ``InvalidToken``."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise InvalidToken(f"the token is not valid here ({type(exc).__name__})") from None
+    if not isinstance(header, dict):
+        raise InvalidToken("the token's header is not a JSON object")
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str):
+        raise InvalidToken("the token's header names no algorithm")
+    for name in ("kid", "typ", "cty"):
+        if name in header and not isinstance(header[name], str):
+            raise InvalidToken(f"the token's header {name!r} is not a string")
+    if "crit" in header:
+        raise InvalidToken("the token's header names critical extensions this server lacks")
+    return algorithm
 
 
 def _decode(
@@ -167,7 +248,11 @@ def _decode(
     issuer: str | None,
     require: list[str],
 ) -> dict[str, Any]:
-    options: jwt.types.Options = {"require": require, "verify_aud": audience is not None}
+    options: jwt.types.Options = {
+        "require": require,
+        "verify_aud": audience is not None,
+        "verify_iss": issuer is not None,
+    }
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -180,6 +265,6 @@ def _decode(
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the token has expired: get a new one") from None
-    except jwt.InvalidTokenError as exc:
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
         raise InvalidToken(f"the token is not valid here ({type(exc).__name__})") from None
     return claims

@@ -29,12 +29,15 @@ from consentgate.sim.server import free_port
 from consentgate.sources.synthetic import generate_platform
 from consentgate.storage import Database, make_engine
 from consentgate.storage.secrets import server_secret
+from consentgate.tokens import DEMO_SUBJECT_AUDIENCE, DEMO_SUBJECT_ISSUER
 from tests.support import OPERATOR, REGISTRATION
 
 LOADED = 100  # reads answered with data before the kill (a second or two of load)
 ENV = {
     "CONSENTGATE_ADMIN_KEY": "cgop_crash-test-admin-key-0123456789",
     "CONSENTGATE_SUBJECT_TOKEN_SECRET": "crash-test-subject-secret-0123456789abcdef",
+    "CONSENTGATE_SUBJECT_TOKEN_ISSUER": DEMO_SUBJECT_ISSUER,
+    "CONSENTGATE_SUBJECT_TOKEN_AUDIENCE": DEMO_SUBJECT_AUDIENCE,
 }
 
 

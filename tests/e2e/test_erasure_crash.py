@@ -28,7 +28,7 @@ from consentgate.settings import Settings
 from consentgate.sim.server import free_port
 from consentgate.storage import Database, make_engine
 from consentgate.testing.webhooks import WebhookReceiver
-from consentgate.tokens import mint_subject_token
+from consentgate.tokens import DEMO_SUBJECT_AUDIENCE, DEMO_SUBJECT_ISSUER, mint_subject_token
 
 ADMIN = "cgop_rights-crash-admin-key-0123456789"
 SUBJECT_SECRET = "rights-crash-subject-secret-0123456789abcdef"
@@ -103,6 +103,8 @@ def test_a_kill_mid_erasure_is_completed_by_the_restart(tmp_path: Path) -> None:
         "CONSENTGATE_SOURCE": str(tmp_path / "source.toml"),
         "CONSENTGATE_ADMIN_KEY": ADMIN,
         "CONSENTGATE_SUBJECT_TOKEN_SECRET": SUBJECT_SECRET,
+        "CONSENTGATE_SUBJECT_TOKEN_ISSUER": DEMO_SUBJECT_ISSUER,
+        "CONSENTGATE_SUBJECT_TOKEN_AUDIENCE": DEMO_SUBJECT_AUDIENCE,
         "CONSENTGATE_DETECT": "off",
         "CONSENTGATE_NOTICE_POLL_MS": "100",
     }

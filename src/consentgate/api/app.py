@@ -8,15 +8,19 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
+from consentgate.api.client_auth import ClientAuthGuard
 from consentgate.api.errors import install_error_handlers
-from consentgate.api.middleware import RequestContext
+from consentgate.api.middleware import CACHEABLE_PREFIX, RequestContext
 from consentgate.api.routes import include_routers
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.runtime import Runtime
 
 __all__ = ["create_app"]
+
+DOCS_ASSETS = CACHEABLE_PREFIX.rstrip("/")
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -31,21 +35,33 @@ def create_app(runtime: Runtime) -> FastAPI:
     if not structlog.is_configured():
         configure_logging()  # never structlog's default of printing to stdout
 
+    client_auth = ClientAuthGuard(
+        runtime.stores.apps,
+        slots=runtime.settings.oauth_hash_slots,
+        failures_per_minute=runtime.settings.oauth_failures_per_minute,
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         runtime.start()
         try:
             yield
         finally:
+            client_auth.close()
             runtime.stop()
 
-    app = FastAPI(
+    # /docs and /redoc load their scripts from the package (fastapi-offline ships Swagger UI
+    # and ReDoc), never from a CDN; no redirect from /x/ to /x (it would name the request's Host)
+    app = FastAPIOffline(
         title="consentgate",
         version="1",
         summary="Per-field, own-consent release of personal data to third-party apps.",
         lifespan=lifespan,
+        redirect_slashes=False,
+        static_url=DOCS_ASSETS,
     )
     app.state.runtime = runtime
+    app.state.client_auth = client_auth
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     include_routers(app)

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from consentgate.errors import AccessDenied, ConsentGateError
+from consentgate.errors import AccessDenied, ConsentGateError, RateLimited
 
 __all__ = ["envelope", "envelope_body", "install_error_handlers"]
 
@@ -35,6 +35,7 @@ _STATUS_CODES = {
     413: "BODY_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "BAD_REQUEST",
+    429: "RATE_LIMITED",
     503: "SERVICE_UNAVAILABLE",
 }
 
@@ -70,7 +71,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 detail=exc.message,
             )
         extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
-        return envelope(exc.http_status, exc.error_code, exc.message, extra=extra)
+        response = envelope(exc.http_status, exc.error_code, exc.message, extra=extra)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

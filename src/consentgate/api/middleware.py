@@ -2,23 +2,34 @@
 hot read pays no Starlette ``BaseHTTPMiddleware`` task): a request id (``X-Request-Id``, also
 stored with the disclosures the request makes), the 1 MiB body cap — a ``Content-Length``
 over it or a chunked body that grows past it is answered 413 ``BODY_TOO_LARGE`` in the
-envelope after the body is drained (bounded), so the client reads the answer rather than a
-reset — and one log line per request with ids, route, status and timing, never values."""
+envelope only after the body is drained (up to ``DRAIN_LIMIT_BYTES``), so a client that
+writes its whole body before reading (urllib, many SDKs) reads the answer rather than a
+broken pipe — the headers every response carries (``X-Content-Type-Options: nosniff``;
+``Cache-Control: no-store`` unless the route set its own, so no personal data or secret is
+kept by a cache; a ``Location`` never names a host, so no redirect points at the request's
+``Host``), and one log line per request with ids, route, status and timing, never values."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
+from urllib.parse import urlsplit
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentgate.api.errors import envelope_body
 
-__all__ = ["MAX_BODY_BYTES", "RequestContext"]
+__all__ = ["DRAIN_LIMIT_BYTES", "MAX_BODY_BYTES", "RequestContext"]
 
 MAX_BODY_BYTES = 1024 * 1024
+# a refused body is read and dropped up to this much before the 413 (then the connection closes)
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
+# paths whose responses may be cached (the offline /docs assets: no personal data)
+CACHEABLE_PREFIX = "/docs/assets/"
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
 log = structlog.get_logger("consentgate.api")
 
 
@@ -39,8 +50,9 @@ class RequestContext:
 
         length = _content_length(scope)
         if length is not None and length > MAX_BODY_BYTES:
+            if length <= DRAIN_LIMIT_BYTES:  # larger: the client is told at once, then cut off
+                await _drain(receive, DRAIN_LIMIT_BYTES)
             await _send_too_large(send, request_id)
-            await _drain(receive)
             return
 
         app_receive = receive
@@ -48,8 +60,8 @@ class RequestContext:
             # a body of unknown length (chunked): read it here, bounded, and replay it
             buffered, complete = await _read_bounded(receive)
             if not complete:
+                await _drain(receive, DRAIN_LIMIT_BYTES - MAX_BODY_BYTES)
                 await _send_too_large(send, request_id)
-                await _drain(receive)
                 return
             replayed = False
 
@@ -62,10 +74,12 @@ class RequestContext:
 
             app_receive = replay
 
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIX)
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                headers = list(message.get("headers", []))
+                headers = _secured(message.get("headers", []), cacheable=cacheable)
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -82,6 +96,34 @@ class RequestContext:
                 status=status_holder["status"],
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+
+def _secured(headers: list[tuple[bytes, bytes]], *, cacheable: bool) -> list[tuple[bytes, bytes]]:
+    """``headers`` with nosniff, no-store (unless set, or ``cacheable``) and a ``Location``
+    reduced to its path: a redirect never names a host, whatever ``Host`` the request sent."""
+    secured = [_NOSNIFF]
+    cache_set = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"cache-control":
+            cache_set = True
+        elif lowered == b"location":
+            value = _relative(value)
+        elif lowered == b"x-content-type-options":
+            continue
+        secured.append((name, value))
+    if not cache_set and not cacheable:
+        secured.append(_NO_STORE)
+    return secured
+
+
+def _relative(location: bytes) -> bytes:
+    """``https://host/a?b`` → ``/a?b``; ``//host/a`` → ``/a``; a relative one as it is."""
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")
+    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
 
 
 async def _read_bounded(receive: Receive) -> tuple[bytes, bool]:
@@ -124,16 +166,19 @@ async def _send_too_large(send: Send, request_id: str) -> None:
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
                 (b"connection", b"close"),
+                _NOSNIFF,
+                _NO_STORE,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
-async def _drain(receive: Receive) -> None:
-    """Read (and drop) what the client sends, bounded, so it sees the 413 and not a reset."""
+async def _drain(receive: Receive, limit: int) -> None:
+    """Read (and drop) what the client sends, up to ``limit`` bytes, so a client that writes
+    its whole body before it reads sees the 413 and not a broken pipe."""
     total = 0
-    while total < 64 * MAX_BODY_BYTES:
+    while total < limit:
         message = await receive()
         if message["type"] != "http.request":
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 
 from pwdlib import PasswordHash
@@ -15,6 +16,7 @@ __all__ = [
     "new_client_secret",
     "new_notification_secret",
     "verify_secret",
+    "verify_unknown",
 ]
 
 _hasher = PasswordHash((Argon2Hasher(),))
@@ -48,3 +50,16 @@ def verify_secret(secret: str, stored_hash: str) -> bool:
         return _hasher.verify(secret, stored_hash)
     except Exception:  # noqa: BLE001 — a malformed stored hash never authenticates
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(new_client_secret())
+
+
+def verify_unknown(secret: str) -> bool:
+    """What verifying ``secret`` costs for a client that exists, spent for one that does not
+    (a hash of a random secret, made once): the answer and its time do not tell which client
+    ids exist. Always False."""
+    verify_secret(secret, _dummy_hash())
+    return False

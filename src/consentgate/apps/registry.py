@@ -25,6 +25,7 @@ from consentgate.apps.credentials import (
     new_client_secret,
     new_notification_secret,
     verify_secret,
+    verify_unknown,
 )
 from consentgate.apps.models import App, AppEvent, AppRegistration, RegisteredApp
 from consentgate.apps.store import AppStore
@@ -113,9 +114,13 @@ def list_apps(
 
 
 def authenticate_client(apps: AppStore, client_id: str, client_secret: str) -> App | None:
-    """The app whose credentials these are, or None (no hint which half was wrong)."""
+    """The app whose credentials these are, or None (no hint which half was wrong: an
+    unknown client id costs a verification too, ``verify_unknown``)."""
     app = apps.by_client_id(client_id)
-    if app is None or not verify_secret(client_secret, app.client_secret_hash):
+    if app is None:
+        verify_unknown(client_secret)  # the same cost, and answer, as a wrong secret
+        return None
+    if not verify_secret(client_secret, app.client_secret_hash):
         return None
     return app
 

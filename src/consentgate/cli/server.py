@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from consentgate.api import create_app
+from consentgate.api.serving import server_config
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
@@ -42,8 +43,16 @@ def serve(
     seed: Annotated[int, typer.Option(help="Demo platform seed.")] = 1,
 ) -> None:
     """Serve the consentgate HTTP API (OpenAPI at /docs)."""
+    settings = load_settings(demo=True) if demo else load_settings()
+    if not settings.demo and not (
+        settings.subject_token_issuer and settings.subject_token_audience
+    ):
+        raise InvalidInput(
+            "set CONSENTGATE_SUBJECT_TOKEN_ISSUER and CONSENTGATE_SUBJECT_TOKEN_AUDIENCE (the "
+            "iss and aud of your platform's data-subject tokens), or run with --demo"
+        )
     configure_logging()
-    runtime = open_runtime(load_settings(demo=True) if demo else None)
+    runtime = open_runtime(settings)
     app = create_app(runtime)  # refuses a server that could verify no subject token
     admin = runtime.settings.admin_key
     if admin is not None:
@@ -74,7 +83,7 @@ def serve(
             )
         )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Server(server_config(app, host=host, port=port, limits=runtime.settings)).run()
     finally:
         runtime.close()
 

@@ -3,7 +3,9 @@ and returns a result only once the disclosures it makes are durably committed (I
 
 ``Gateway.read_subject`` / ``Gateway.read_friends``:
 
-1. check the field and purpose names against the catalog (unknown names are refused with
+1. admit the app under its rate limit (``limiter``: 429 ``RATE_LIMITED`` with the seconds
+   to wait; the one call of the limiter on the read path, in ``_admit``); check the field
+   and purpose names against the catalog (unknown names are refused with
    ``UNKNOWN_FIELD`` / ``UNKNOWN_PURPOSE`` — and told to the detector: asking for names
    outside the catalog is probing too);
 2. resolve the app-scoped id, decide, tell the detector (which may contain the app: then
@@ -34,13 +36,14 @@ import anyio.to_thread
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
 from consentgate.detect import ReadEvent
-from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
+from consentgate.errors import InvalidInput, RateLimited, UnknownField, UnknownPurpose
 from consentgate.gateway.planner import _Planner
 from consentgate.gateway.recorder import DisclosureRow, Recorder
 from consentgate.gateway.results import FriendsRead, SubjectRead
 from consentgate.gateway.scoped_ids import IdSealer
 from consentgate.gateway.watch import Watch
 from consentgate.ledger import PLATFORM_APP
+from consentgate.limits import RateLimiter, Unlimited
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -52,7 +55,8 @@ MAX_FIELDS = 64
 class Gateway:
     """The read path over the stores, the source and the recorder; ``watch`` (harvest
     detection) when detection is on. ``reads_on_loop``: run single-subject reads on the
-    event loop (SQLite) rather than in a worker thread (PostgreSQL)."""
+    event loop (SQLite) rather than in a worker thread (PostgreSQL). ``limiter``: the
+    per-app rate limit (none by default)."""
 
     def __init__(
         self,
@@ -64,8 +68,10 @@ class Gateway:
         recorder: Recorder,
         watch: Watch | None = None,
         reads_on_loop: bool = False,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.catalog = catalog
+        self._limiter: RateLimiter = limiter or Unlimited()
         self.sealer = sealer
         self._recorder = recorder
         self._watch = watch
@@ -88,7 +94,7 @@ class Gateway:
         """``GET /v1/subjects/{id}``: the subject's record filtered by their own consent,
         returned once its disclosure is committed."""
         moment = now or utc_now()
-        names = await self._names(app_id, purpose, fields, client, moment)
+        names = await self._admit(app_id, purpose, fields, client, moment)
         plan = functools.partial(
             self._planner.subject,
             app_id=app_id,
@@ -119,7 +125,7 @@ class Gateway:
         """``GET /v1/subjects/{id}/friends``: the friends who consented themselves, each
         filtered by their own consent, returned once every disclosure is committed."""
         moment = now or utc_now()
-        names = await self._names(app_id, purpose, fields, client, moment)
+        names = await self._admit(app_id, purpose, fields, client, moment)
         body = await anyio.to_thread.run_sync(
             functools.partial(
                 self._planner.friends,
@@ -164,11 +170,15 @@ class Gateway:
         )
         await self._recorder.record([row])
 
-    async def _names(
+    async def _admit(
         self, app_id: str, purpose: str, fields: Sequence[str], client: str, now: datetime
     ) -> list[str]:
-        """The requested field names, checked; unknown field or purpose names are refused,
-        and the detector is told (asking for names outside the catalog is probing too)."""
+        """Admit the read under the app's rate limit, then the requested field names,
+        checked; unknown field or purpose names are refused, and the detector is told
+        (asking for names outside the catalog is probing too)."""
+        wait = self._limiter.acquire(app_id)
+        if wait > 0:
+            raise RateLimited("the app is over its rate limit: slow down", retry_after=wait)
         try:
             self.catalog.require_purpose(purpose)
             if len(fields) > MAX_FIELDS:

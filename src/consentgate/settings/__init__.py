@@ -1,7 +1,8 @@
 """Settings from the environment (prefix ``CONSENTGATE_``), one class per capability —
 ``StorageSettings``, ``ConsentSettings``, ``TokenSettings``, ``LedgerSettings``,
 ``DetectSettings``, ``WebhookSettings``, ``RightsSettings``, ``TransparencySettings``,
-``ClockSettings``, ``BreachSettings``, ``AnalyticsSettings`` — composed into ``Settings``.
+``ClockSettings``, ``BreachSettings``, ``AnalyticsSettings``, ``LimitSettings`` — composed
+into ``Settings``.
 Zero-config default: a local SQLite file, the built-in catalog, the demo platform.
 
 ``load_settings`` reads one of them and turns a bad variable into one ``InvalidInput``
@@ -22,6 +23,7 @@ from consentgate.settings.clock import ClockSettings
 from consentgate.settings.consent import ConsentPolicy, ConsentSettings
 from consentgate.settings.detect import DetectSettings, Thresholds
 from consentgate.settings.ledger import DEFAULT_LEDGER_ORIGIN, LedgerSettings
+from consentgate.settings.limits import LimitSettings
 from consentgate.settings.rights import RightsSettings
 from consentgate.settings.storage import DEFAULT_DATABASE_URL, DEMO_SOURCE, StorageSettings
 from consentgate.settings.tokens import TokenSettings
@@ -41,6 +43,7 @@ __all__ = [
     "ConsentSettings",
     "DetectSettings",
     "LedgerSettings",
+    "LimitSettings",
     "RightsSettings",
     "Settings",
     "StorageSettings",
@@ -67,6 +70,7 @@ class Settings(
     ClockSettings,
     BreachSettings,
     AnalyticsSettings,
+    LimitSettings,
 ):
     """Every capability's settings in one object (what the composition root is built from).
     Placeholder or short secrets are refused unless ``demo`` is on."""

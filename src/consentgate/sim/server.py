@@ -19,6 +19,9 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from consentgate.api.serving import server_config
+from consentgate.settings import LimitSettings
+
 __all__ = ["free_port", "serve_in_background", "serve_in_subprocess"]
 
 
@@ -33,8 +36,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 def serve_in_background(app: FastAPI, *, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL."""
     port = free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+    runtime = getattr(app.state, "runtime", None)
+    limits = runtime.settings if runtime is not None else LimitSettings()
+    server = uvicorn.Server(server_config(app, host=host, port=port, limits=limits))
     thread = threading.Thread(target=server.run, name="consentgate-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

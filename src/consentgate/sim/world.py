@@ -201,6 +201,9 @@ def open_world(
                 "CONSENTGATE_DETECT": "on" if detect else "off",
                 "CONSENTGATE_ADMIN_KEY": admin,
                 "CONSENTGATE_SUBJECT_TOKEN_SECRET": subject_secret,
+                # the simulations measure detection: the per-app rate limit would only slow
+                # the harvests down (docs/security.md)
+                "CONSENTGATE_RATE_LIMIT_APP": "0",
                 **(env or {}),
             }
             if clock is not None:

@@ -28,6 +28,10 @@ class OAuthErrorPublic(Public):
 OAUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorPublic, "description": "RFC 6749 §5.2 error"},
     401: {"model": OAuthErrorPublic, "description": "RFC 6749 §5.2 `invalid_client`"},
+    429: {
+        "model": ErrorEnvelope,
+        "description": "`RATE_LIMITED` (with `Retry-After`): repeated failures, or busy",
+    },
     "4XX": {"model": ErrorEnvelope, "description": "Refused before the token endpoint"},
     "5XX": {"model": ErrorEnvelope, "description": "Unavailable"},
 }

@@ -1,4 +1,6 @@
-"""``POST /oauth/token``: OAuth 2.0 client credentials (RFC 6749 §4.4), errors per §5.2."""
+"""``POST /oauth/token``: OAuth 2.0 client credentials (RFC 6749 §4.4), errors per §5.2;
+client secrets are verified by ``api.client_auth.ClientAuthGuard`` (bounded, 429
+``RATE_LIMITED`` in the envelope with ``Retry-After`` after repeated failures)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,11 @@ import binascii
 from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from consentgate.api.client_auth import ClientAuthGuard
 from consentgate.api.deps import runtime_of
 from consentgate.api.models.oauth import OAUTH_RESPONSES, TokenPublic
-from consentgate.apps import authenticate_client
 from consentgate.policy import AppStatus
 
 router = APIRouter(tags=["oauth"], responses=OAUTH_RESPONSES)
@@ -96,9 +97,9 @@ async def token(request: Request) -> JSONResponse:
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=basic)
 
     runtime = runtime_of(request)
-    app = await run_in_threadpool(
-        authenticate_client, runtime.stores.apps, client_id, client_secret
-    )
+    guard: ClientAuthGuard = request.app.state.client_auth
+    address = request.client.host if request.client else ""
+    app = await guard.authenticate(client_id, client_secret, address=address)
     if app is None:
         return _oauth_error(401, "invalid_client", "client authentication failed", basic=basic)
     if app.status != AppStatus.APPROVED:
