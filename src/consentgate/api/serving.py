@@ -11,8 +11,8 @@ connection whose head is not complete ``http_head_timeout_seconds`` after it ope
 after its last response, answers 408 and closes one whose body is not complete
 ``http_body_timeout_seconds`` after its head, and answers 431 and closes one whose head
 grows past ``http_max_header_bytes`` (counted as it arrives, before the parser buffers
-it, and as it is parsed). The same size bound goes to h11 (``h11_max_incomplete_event_size``) should anyone
-run the app under it."""
+it, and as it is parsed). The same size bound goes to h11
+(``h11_max_incomplete_event_size``) should anyone run the app under it."""
 
 from __future__ import annotations
 
