@@ -25,7 +25,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from consentgate.settings import LimitSettings
 
-__all__ = ["GuardedHttpTools", "server_config"]
+__all__ = ["GuardedHttpTools", "server_config", "server_options"]
+
+LIMITS_ATTRIBUTE = "consentgate_limits"  # where server_config leaves the limits on the config
 
 
 def _status(code: int, reason: str) -> bytes:
@@ -42,14 +44,17 @@ class _HeadTooLarge(Exception):
 
 class GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a head deadline, a body deadline and a head size
-    bound; ``guarded(limits)`` makes the subclass carrying a settings' values."""
+    bound, read from the ``LimitSettings`` that ``server_config`` puts on the uvicorn config
+    (the environment's in a ``--workers`` process, whose config uvicorn builds itself)."""
 
-    head_timeout: ClassVar[float] = 10.0
-    body_timeout: ClassVar[float] = 30.0
-    max_head_bytes: ClassVar[int] = 16 * 1024
+    _environment: ClassVar[LimitSettings | None] = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        limits = getattr(config, LIMITS_ATTRIBUTE, None) or self._from_environment()
+        self.head_timeout = limits.http_head_timeout_seconds
+        self.body_timeout = limits.http_body_timeout_seconds
+        self.max_head_bytes = limits.http_max_header_bytes
         self._in_head = True
         self._head_bytes = 0  # bytes received while in the head (incomplete chunks)
         self._parsed_head = 0  # the head's size as parsed (request line and headers)
@@ -57,16 +62,10 @@ class GuardedHttpTools(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
 
     @classmethod
-    def guarded(cls, limits: LimitSettings) -> type[GuardedHttpTools]:
-        return type(
-            "GuardedHttpTools",
-            (cls,),
-            {
-                "head_timeout": limits.http_head_timeout_seconds,
-                "body_timeout": limits.http_body_timeout_seconds,
-                "max_head_bytes": limits.http_max_header_bytes,
-            },
-        )
+    def _from_environment(cls) -> LimitSettings:
+        if cls._environment is None:  # once per process, not per connection
+            cls._environment = LimitSettings()
+        return cls._environment
 
     # --- deadlines ----------------------------------------------------------------------
 
@@ -162,16 +161,21 @@ class GuardedHttpTools(HttpToolsProtocol):
             self._arm(self.head_timeout, self._head_expired)
 
 
+def server_options(limits: LimitSettings) -> dict[str, Any]:
+    """The ``uvicorn.Config`` / ``uvicorn.run`` keywords of ``limits`` (``CONSENTGATE_HTTP_*``):
+    the protocol, the connection cap, keep-alive, the h11 head bound, quiet logs."""
+    return {
+        "http": GuardedHttpTools,
+        "limit_concurrency": limits.http_max_connections,
+        "timeout_keep_alive": max(1, math.ceil(limits.http_keepalive_timeout_seconds)),
+        "h11_max_incomplete_event_size": limits.http_max_header_bytes,
+        "log_level": "warning",
+        "access_log": False,
+    }
+
+
 def server_config(app: Any, *, host: str, port: int, limits: LimitSettings) -> uvicorn.Config:
-    """The server settings consentgate runs with (``limits``: ``CONSENTGATE_HTTP_*``)."""
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        http=GuardedHttpTools.guarded(limits),
-        limit_concurrency=limits.http_max_connections,
-        timeout_keep_alive=max(1, math.ceil(limits.http_keepalive_timeout_seconds)),
-        h11_max_incomplete_event_size=limits.http_max_header_bytes,
-        log_level="warning",
-        access_log=False,
-    )
+    """The server settings consentgate runs with, ``limits`` carried to the protocol."""
+    config = uvicorn.Config(app, host=host, port=port, **server_options(limits))
+    setattr(config, LIMITS_ATTRIBUTE, limits)
+    return config

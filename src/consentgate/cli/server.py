@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from consentgate.api import create_app
-from consentgate.api.serving import server_config
+from consentgate.api.serving import server_config, server_options
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
@@ -41,8 +42,13 @@ def serve(
     ] = False,
     subjects: Annotated[int, typer.Option(help="Demo platform size.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Demo platform seed.")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (each with its own runtime).")
+    ] = 1,
 ) -> None:
-    """Serve the consentgate HTTP API (OpenAPI at /docs)."""
+    """Serve the consentgate HTTP API (OpenAPI at /docs). With ``--workers N`` the set-up
+    (migration, demo platform, operator key) happens once here, then N processes serve the
+    same port, each with a runtime of its own over the same database."""
     settings = load_settings(demo=True) if demo else load_settings()
     if not settings.demo and not (
         settings.subject_token_issuer and settings.subject_token_audience
@@ -82,10 +88,23 @@ def serve(
                 ]
             )
         )
-    try:
-        uvicorn.Server(server_config(app, host=host, port=port, limits=runtime.settings)).run()
-    finally:
-        runtime.close()
+    if workers == 1:
+        try:
+            uvicorn.Server(server_config(app, host=host, port=port, limits=settings)).run()
+        finally:
+            runtime.close()
+        return
+    runtime.close()  # the workers open their own, from the same environment
+    if demo:
+        os.environ["CONSENTGATE_DEMO"] = "on"  # inherited by the worker processes
+    uvicorn.run(
+        "consentgate.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        **server_options(settings),  # each worker's protocol reads the limits from the environment
+    )
 
 
 def demo(
