@@ -257,9 +257,10 @@ class ServeProcess:
 
 
 @contextmanager
-def serve_process(folder: Path, **env: str) -> Iterator[ServeProcess]:
-    """``consentgate serve --demo`` over a small fresh platform in ``folder``, with ``env``
-    (``CONSENTGATE_*`` names without the prefix, e.g. ``HTTP_MAX_CONNECTIONS="20"``)."""
+def serve_process(folder: Path, *, workers: int = 1, **env: str) -> Iterator[ServeProcess]:
+    """``consentgate serve --demo [--workers N]`` over a small fresh platform in ``folder``,
+    with ``env`` (``CONSENTGATE_*`` names without the prefix, e.g.
+    ``HTTP_MAX_CONNECTIONS="20"``)."""
     admin = "cgop_" + uuid.uuid4().hex + uuid.uuid4().hex
     port = free_port()
     settings = {f"CONSENTGATE_{name.upper()}": value for name, value in env.items()}
@@ -270,7 +271,7 @@ def serve_process(folder: Path, **env: str) -> Iterator[ServeProcess]:
         **settings,
     }
     command = [sys.executable, "-m", "consentgate", "serve", "--demo", "--port", str(port)]
-    command += ["--subjects", "60", "--seed", "3"]
+    command += ["--subjects", "60", "--seed", "3", "--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
     with (folder / "serve.log").open("ab") as log:
         process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)

@@ -100,6 +100,18 @@ def test_a_huge_head_is_431_or_closed_never_200(served: ServeProcess, size: int)
     assert httpx.get(f"{served.base_url}/healthz").status_code == 200
 
 
+def test_worker_processes_apply_the_same_limits(tmp_path_factory: pytest.TempPathFactory) -> None:
+    with serve_process(
+        tmp_path_factory.mktemp("workers"), workers=2, http_max_header_bytes=str(MAX_HEADER)
+    ) as workers:
+        for _ in range(4):  # whichever worker accepts the connection
+            with connect(workers) as connection:
+                connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 20_000)
+                connection.sendall(b"\r\n\r\n")
+                answer = closed_within(connection, 10) or b""
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 431"), answer[:80]
+
+
 def test_half_open_connections_do_not_keep_real_requests_out(served: ServeProcess) -> None:
     with ExitStack() as stack:
         for _ in range(300):
