@@ -17,9 +17,9 @@ and returns a result only once the disclosures it makes are durably committed (I
 A single-subject read on SQLite runs on the event loop (unless it asks for ``friends``,
 which decides up to ``FRIENDS_FIELD_LIMIT`` friends: a worker thread): its four point
 queries are a few hundred microseconds of in-process work (WAL readers never wait for the
-writer), and handing them to a worker thread cost more than the work — every SQLite call gives up the interpreter
-lock and then waits to get it back among forty threads (figures in docs/benchmarks.md). The
-one write that can happen there is a containment (the detector suspending the app): it
+writer), and handing them to a worker thread cost more than the work — every SQLite call
+gives up the interpreter lock and then waits to get it back among forty threads (figures in
+docs/benchmarks.md). The one write that can happen there is a containment (the detector suspending the app): it
 waits for whatever write holds the database at that moment, usually a group commit or an
 integration of a few milliseconds. On PostgreSQL each query is a network round trip, so it
 goes to a worker thread, as the friends read does everywhere (one read there can run many
