@@ -19,11 +19,11 @@ which decides up to ``FRIENDS_FIELD_LIMIT`` friends: a worker thread): its four 
 queries are a few hundred microseconds of in-process work (WAL readers never wait for the
 writer), and handing them to a worker thread cost more than the work — every SQLite call
 gives up the interpreter lock and then waits to get it back among forty threads (figures in
-docs/benchmarks.md). The one write that can happen there is a containment (the detector suspending the app): it
-waits for whatever write holds the database at that moment, usually a group commit or an
-integration of a few milliseconds. On PostgreSQL each query is a network round trip, so it
-goes to a worker thread, as the friends read does everywhere (one read there can run many
-queries).
+docs/benchmarks.md). The one write that can happen there is a containment (the detector
+suspending the app): it waits for whatever write holds the database at that moment, usually
+a group commit or an integration of a few milliseconds. On PostgreSQL each query is a
+network round trip, so it goes to a worker thread, as the friends read does everywhere (one
+read there can run many queries).
 """
 
 from __future__ import annotations
