@@ -43,6 +43,7 @@ __all__ = [
     "SubjectState",
     "SubjectView",
     "decide",
+    "needs_parental_consent",
 ]
 
 
@@ -139,6 +140,14 @@ class Decision:
         return bool(self.allowed)
 
 
+def needs_parental_consent(subject: SubjectView, *, catalog: Catalog, now: datetime) -> bool:
+    """Below the age of digital consent of the subject's country on ``now`` (Art. 8), or of
+    unknown birth date (fail closed)."""
+    return subject.birth_date is None or (
+        ymd(now.date()) - ymd(subject.birth_date) < catalog.age_of_consent(subject.country) * 10000
+    )
+
+
 def decide(
     *,
     app: AppView | None,
@@ -223,9 +232,7 @@ def _decide(
     if not live:
         return _deny_all(requested, Reason.CONSENT_EXPIRED)
 
-    minor = subject.birth_date is None or (
-        ymd(now.date()) - ymd(subject.birth_date) < catalog.age_of_consent(subject.country) * 10000
-    )
+    minor = needs_parental_consent(subject, catalog=catalog, now=now)
     explicit_purpose = purpose_spec.explicit_required
     allowed: list[str] = []
     withheld: dict[str, Reason] = {}

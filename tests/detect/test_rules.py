@@ -192,14 +192,44 @@ def test_probing_below_the_share_does_not_fire() -> None:
 
 
 def test_reach_beyond_consent_compares_with_the_consenting_count() -> None:
+    """Asking for far more subjects than consent (here ids it was never given, with the
+    enumeration rule out of the way)."""
     d = detector(consenting=40, enumeration_ids=10_000, probe_requests=10_000)
-    events = (read(T0 + i, str(i), reason="NO_CONSENT") for i in range(1000))
+    events = (read(T0 + i, None, scoped_id=f"u{i}") for i in range(1000))
     n, finding = first_finding(d, events)
     assert finding is not None
     assert finding.rule == "reach_beyond_consent"
     assert finding.evidence["consenting_subjects"] == 40
     assert finding.evidence["subjects_asked"] > 1.5 * 40 + 50
     assert n <= 115  # checked once a second: at most a second after the count is passed
+
+
+@pytest.mark.parametrize("users", [70, 100, 150, 400])
+def test_a_wave_of_withdrawals_is_not_probing(users: int) -> None:
+    """67 people withdraw together; the app's hourly sync of everyone it was given meets
+    their refusals (NO_CONSENT) for hours, its logins go on: no rule fires. (Counted as
+    refusals of data never agreed to, this fired ``refused_data_probing`` up to 150 users,
+    and subtracting the withdrawn from the consenting count fired ``reach_beyond_consent``.)"""
+    rng = random.Random(users)
+    consenting = {"now": users}
+    d = Detector(Thresholds(), consenting=lambda _app: consenting["now"])
+    gone = set(rng.sample(range(users), 67))
+    events = []
+    for hour in range(8):
+        base = T0 + hour * HOUR
+        for u in range(users):
+            lapsed = hour >= 1 and u in gone
+            events.append(
+                read(base + rng.random() * 600, str(u), reason="NO_CONSENT" if lapsed else None)
+            )
+        for u in rng.sample(range(users), users // 4):
+            if not (hour >= 1 and u in gone):
+                events.append(read(base + rng.random() * HOUR, str(u)))
+    events.sort(key=lambda e: e.at)
+    for event in events:
+        if event.at >= T0 + HOUR:
+            consenting["now"] = users - 67
+        assert d.observe(event) is None, event
 
 
 def test_bulk_rereading_fires_on_reads_per_subject() -> None:

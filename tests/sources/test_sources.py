@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -122,8 +123,17 @@ def test_sql_source_maps_an_existing_table(engine: Engine, catalog: Catalog) -> 
         friends_table=links.name,
         friends_subject_column="a",
         friends_friend_column="b",
+        guardians_statement=f"SELECT b FROM {links.name} WHERE a = :subject_id",
     )
     crm = SqlSource(engine, mapping, catalog=catalog)
+    assert crm.guardians("p1") == ["p2"]
+    assert crm.guardians("p2") == []
+    assert (
+        SqlSource(engine, replace(mapping, guardians_statement=None), catalog=catalog).guardians(
+            "p1"
+        )
+        == []
+    )
     records = crm.fetch(["p1", "p2"], ["name", "birthday", "page_likes", "friends"])
     assert records["p1"] == {
         "name": "Ada",
@@ -157,3 +167,22 @@ def test_sql_source_checks_its_mapping_at_start(engine: Engine, catalog: Catalog
         SqlSource(
             engine, SqlMapping(**{**base.__dict__, "columns": {"shoe": "name"}}), catalog=catalog
         )
+    with pytest.raises(InvalidInput, match=":subject_id"):
+        replace(base, guardians_statement="SELECT parent FROM families")
+
+
+def test_the_demo_platform_names_guardians_for_minors_only(source: PlatformSource) -> None:
+    """A minor's guardians are adult friends at least 16 years older; an adult has none."""
+    people = source.attributes([str(i) for i in range(1, PLATFORM_SUBJECTS + 1)])
+    named = 0
+    for person in people.values():
+        guardians = source.guardians(person.id)
+        assert len(guardians) <= 2
+        for guardian in guardians:
+            assert guardian in source.friends(person.id)
+            older = people[guardian].birth_date
+            assert older is not None
+            assert person.birth_date is not None
+            assert person.birth_date.year - older.year >= 16
+        named += bool(guardians)
+    assert named, "some minors of the test platform have guardians"

@@ -16,7 +16,7 @@ from ipaddress import ip_address
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from consentgate.catalog import POLITICAL_PURPOSE, Catalog
 from consentgate.policy import AppStatus, AppView
@@ -63,7 +63,7 @@ class AppRegistration(BaseModel):
     fields: Annotated[
         dict[str, Annotated[str, Field(min_length=1, max_length=2000)]], Field(min_length=1)
     ]
-    retention_days: Annotated[int, Field(ge=1, le=3650)]
+    retention_days: Annotated[StrictInt, Field(ge=1, le=3650)]  # a JSON integer, not "30"
     privacy_policy_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2000)]
     # where Art. 19 notices are POSTed: https://, or http:// on a loopback host
     notification_url: Annotated[str, Field(max_length=2000)] | None = None

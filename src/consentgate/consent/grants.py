@@ -22,11 +22,19 @@ from consentgate.consent.requests import GrantRequest
 from consentgate.consent.store import ConsentStore
 from consentgate.errors import (
     ConsentNotFound,
+    Forbidden,
     GrantRefused,
+    InvalidInput,
     InvalidTransition,
     SubjectNotFound,
 )
-from consentgate.policy import ConsentView, Reason, SubjectState, decide
+from consentgate.policy import (
+    ConsentView,
+    Reason,
+    SubjectState,
+    decide,
+    needs_parental_consent,
+)
 from consentgate.settings.consent import ConsentPolicy
 from consentgate.sources import Source
 from consentgate.validation import parse_model
@@ -53,13 +61,27 @@ def grant_consent(
     policy: ConsentPolicy | None = None,
     state: SubjectState = SubjectState.NONE,
     now: datetime | None = None,
+    guardian: str | None = None,
 ) -> Consent:
     """Record a subject's consent to an app; refuses a grant that could never be valid —
     also one for a purpose the subject objects to (``state``, their processing state:
-    403 ``OBJECTION``)."""
+    403 ``OBJECTION``).
+
+    ``guardian``: the consent is given by this holder of parental responsibility for the
+    subject (``POST /v1/me/wards/{id}/consents``, with the guardian's own token): the
+    source must name them among the subject's guardians (else 403 ``FORBIDDEN``), the
+    subject must need parental consent, and the request carries no evidence of its own —
+    the evidence recorded is the guardian's id, the method and the time."""
     grant = parse_model(GrantRequest, request, what="consent grant")
     policy = policy or ConsentPolicy()
     moment = now or utc_now()
+    parental = (
+        None if grant.parental_consent is None else grant.parental_consent.model_dump(mode="json")
+    )
+    if guardian is not None:
+        parental = _guardian_evidence(
+            source, catalog, grant, guardian=guardian, ward=subject_id, now=moment
+        )
     catalog.require_purpose(grant.purpose)
     fields = catalog.require_fields(grant.fields)
     app = get_app(apps, grant.app_id)
@@ -74,7 +96,7 @@ def grant_consent(
         purpose=grant.purpose,
         fields=fields,
         explicit=grant.explicit,
-        parental=grant.parental_consent is not None,
+        parental=parental is not None,
         now=moment,
         expires=expires,
         objections=state.objections,
@@ -94,7 +116,7 @@ def grant_consent(
             fields=fields,
             special_categories=special,
             explicit=grant.explicit,
-            parental=grant.parental_consent is not None,
+            parental=parental is not None,
             notice_version=grant.notice_version,
             granted_at=moment,
             expires_at=expires,
@@ -102,9 +124,6 @@ def grant_consent(
             controller_email=policy.controller_email,
             jurisdiction=policy.jurisdiction,
         )
-    )
-    parental = (
-        None if grant.parental_consent is None else grant.parental_consent.model_dump(mode="json")
     )
     consent = Consent(
         id=consent_id,
@@ -123,6 +142,37 @@ def grant_consent(
     )
     consents.add(consent)
     return consent
+
+
+GUARDIAN_METHOD = "guardian's own subject token"
+
+
+def _guardian_evidence(
+    source: Source,
+    catalog: Catalog,
+    grant: GrantRequest,
+    *,
+    guardian: str,
+    ward: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The parental-consent evidence of a grant ``guardian`` gives for ``ward``."""
+    if grant.parental_consent is not None:
+        raise InvalidInput(
+            "a guardian's grant carries no parental_consent: the guardian's token is the evidence"
+        )
+    if guardian == ward or guardian not in source.guardians(ward):
+        raise Forbidden("the platform does not name you a guardian of this subject")
+    subject = source.attributes([ward]).get(ward)
+    if subject is None:
+        raise SubjectNotFound(ward)
+    if not needs_parental_consent(subject, catalog=catalog, now=now):
+        raise Forbidden("this subject is old enough to give consent themselves")
+    return {
+        "guardian_subject_id": guardian,
+        "method": GUARDIAN_METHOD,
+        "verified_at": now.isoformat(),
+    }
 
 
 def withdraw_consent(
@@ -271,8 +321,8 @@ _REFUSALS = {
         "field {field!r} for purpose {purpose!r} needs explicit consent: set explicit=true"
     ),
     Reason.PARENTAL_CONSENT_REQUIRED: (
-        "the subject is below the age of digital consent in their country: "
-        "parental_consent evidence is required"
+        "the subject is below the age of digital consent in their country: a guardian gives "
+        "this consent (POST /v1/me/wards/{{subject_id}}/consents with the guardian's token)"
     ),
 }
 

@@ -12,9 +12,12 @@ docs/detection.md):
 - ``purpose_switching``: requests refused for their purpose (undeclared, not consented,
   unknown) with more than one purpose tried, over the long window.
 - ``refused_data_probing``: requests on the app's own subjects where something was refused
-  for want of consent, both as a count and as a share of all requests (long window).
-- ``reach_beyond_consent``: distinct subjects asked for, against the subjects consenting to
-  the app (long window).
+  for want of consent, both as a count and as a share of all requests (long window). A
+  request refused whole because the person's consent is gone (``NO_CONSENT``,
+  ``CONSENT_EXPIRED``: they withdrew, or it expired) is not one: the app was given the id
+  while they consented and is behind, as a real app's sync is after a wave of withdrawals.
+- ``reach_beyond_consent``: distinct subjects asked for, other than those whose consent is
+  gone, against the subjects consenting to the app (long window).
 - ``bulk_rereading``: reads per distinct subject over the short window, above a floor of
   reads (a login read, a sync and a look at friends stay far below it).
 - ``token_sources``: distinct client addresses using the app's tokens in the short window.
@@ -134,7 +137,8 @@ def _distinct_rules(
     long, short = signals.long, signals.short
     asked = long.totals[Count.TARGET_READS] + long.totals[Count.UNRESOLVED]
     if asked > limits.reach_margin:
-        targets = round(long.distinct(Distinct.TARGETS))
+        lapsed = long.distinct(Distinct.LAPSED_TARGETS)
+        targets = round(long.distinct(Distinct.TARGETS) - lapsed)
         if targets > limits.reach_margin:
             agreed = consenting(app_id)
             if targets > limits.reach_factor * agreed + limits.reach_margin:

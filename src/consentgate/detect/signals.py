@@ -30,6 +30,11 @@ __all__ = [
 HLL_LG_K = 10  # 1,024 registers: about 3 % relative error, at most ~0.6 KiB per sketch
 NAME_CAP = 64  # names kept per bucket for evidence (catalog names; unknown ones capped)
 
+# a whole request refused because the person's consent to the app is gone — withdrawn (or
+# erased) or expired: the app was given this id while they consented and is behind, not
+# probing (67 people withdrawing together got a benign app's next sync suspended as
+# "refused_data_probing" when these counted as refusals of data never agreed to)
+LAPSED = frozenset({Reason.NO_CONSENT, Reason.CONSENT_EXPIRED})
 # refusals that mean "this person did not agree to this": probing for what was refused
 CONSENT_REFUSALS = frozenset(
     {
@@ -84,7 +89,7 @@ class Count(IntEnum):
     REQUESTS = 0  # read requests
     TARGET_READS = 1  # requests for an id this app was given
     UNRESOLVED = 2  # requests for an id this app was never given
-    REFUSED = 3  # requests where something was refused for want of consent
+    REFUSED = 3  # requests where something was refused for want of consent (not LAPSED)
     OUT_OF_SCOPE = 4  # field asks outside the app's approval (forbidden, unknown included)
     PURPOSE_REFUSED = 5  # requests refused for their purpose (undeclared, unconsented, unknown)
     DISCLOSURES = 6  # subject records released
@@ -95,6 +100,7 @@ class Distinct(IntEnum):
     UNRESOLVED_IDS = 1  # distinct ids this app was never given
     DISCLOSED = 2  # subjects whose data went out
     SOURCES = 3  # client addresses
+    LAPSED_TARGETS = 4  # subjects whose consent to the app is gone (LAPSED), asked for
 
 
 class _Bucket:
@@ -210,11 +216,14 @@ class WindowedSignals:
                 ring.add(Count.UNRESOLVED, bucket)
                 bucket.add_distinct(Distinct.UNRESOLVED_IDS, event.scoped_id)
                 bucket.add_distinct(Distinct.TARGETS, "?" + event.scoped_id)
-            reasons = set(event.withheld.values())
-            if event.reason is not None:
-                reasons.add(event.reason)
-            if event.target is not None and reasons & CONSENT_REFUSALS:
-                ring.add(Count.REFUSED, bucket)
+            if event.target is not None and event.reason in LAPSED:
+                bucket.add_distinct(Distinct.LAPSED_TARGETS, event.target)
+            else:
+                reasons = set(event.withheld.values())
+                if event.reason is not None:
+                    reasons.add(event.reason)
+                if event.target is not None and reasons & CONSENT_REFUSALS:
+                    ring.add(Count.REFUSED, bucket)
             out_of_scope = [f for f, r in event.withheld.items() if r in OUT_OF_SCOPE]
             out_of_scope += event.unknown_fields
             if out_of_scope:

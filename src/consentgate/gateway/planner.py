@@ -31,6 +31,11 @@ from consentgate.stores import Stores
 __all__: list[str] = []  # everything here is the gateway's own
 
 FRIENDS = "friends"
+# the ``friends`` field of a single-subject read holds at most this many app-scoped ids (the
+# first consenting friends in the platform's order); the whole list is the paged
+# ``GET /v1/subjects/{id}/friends``. Unbounded, one person with 3,442 friends made every
+# read of the field decide and seal thousands of friends, and stalled the server.
+FRIENDS_FIELD_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -272,11 +277,14 @@ class _Planner:
         now: datetime,
     ) -> dict[str, Any]:
         """The released values; a ``friends`` value is the app-scoped ids of the friends who
-        themselves release something to this app for this purpose (never platform ids)."""
+        themselves release something to this app for this purpose (never platform ids), at
+        most ``FRIENDS_FIELD_LIMIT`` of them."""
         data = {name: record.get(name) for name in allowed if name != FRIENDS}
         if FRIENDS in allowed:
             friends = self.source.friends(subject_id)
-            chosen, _ = self._consenting_friends(app_id, purpose, None, friends, len(friends), now)
+            chosen, _ = self._consenting_friends(
+                app_id, purpose, None, friends, FRIENDS_FIELD_LIMIT, now
+            )
             data[FRIENDS] = [self.sealer.scoped_id(app_id, f) for f, _, _ in chosen]
         return {name: data[name] for name in allowed}
 

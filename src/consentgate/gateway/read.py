@@ -14,15 +14,16 @@ and returns a result only once the disclosures it makes are durably committed (I
 4. only then return ``SubjectRead`` / ``FriendsRead`` — the only public results, both
    committed. A failed commit raises ``LedgerUnavailable`` and nothing is returned.
 
-A single-subject read on SQLite runs on the event loop: its four point queries are a few
-hundred microseconds of in-process work (WAL readers never wait for the writer), and handing
-them to a worker thread cost more than the work — every SQLite call gives up the interpreter
-lock and then waits to get it back among forty threads (figures in docs/benchmarks.md). The
-one write that can happen there is a containment (the detector suspending the app): it
-waits for whatever write holds the database at that moment, usually a group commit or an
-integration of a few milliseconds. On PostgreSQL each query is a network round trip, so it
-goes to a worker thread, as the friends read does everywhere (one read there can run many
-queries).
+A single-subject read on SQLite runs on the event loop (unless it asks for ``friends``,
+which decides up to ``FRIENDS_FIELD_LIMIT`` friends: a worker thread): its four point
+queries are a few hundred microseconds of in-process work (WAL readers never wait for the
+writer), and handing them to a worker thread cost more than the work — every SQLite call
+gives up the interpreter lock and then waits to get it back among forty threads (figures in
+docs/benchmarks.md). The one write that can happen there is a containment (the detector
+suspending the app): it waits for whatever write holds the database at that moment, usually
+a group commit or an integration of a few milliseconds. On PostgreSQL each query is a
+network round trip, so it goes to a worker thread, as the friends read does everywhere (one
+read there can run many queries).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
 from consentgate.detect import ReadEvent
 from consentgate.errors import InvalidInput, RateLimited, UnknownField, UnknownPurpose
-from consentgate.gateway.planner import _Planner
+from consentgate.gateway.planner import FRIENDS, _Planner
 from consentgate.gateway.recorder import DisclosureRow, Recorder
 from consentgate.gateway.results import FriendsRead, SubjectRead
 from consentgate.gateway.scoped_ids import IdSealer
@@ -105,7 +106,9 @@ class Gateway:
             now=moment,
             client=client,
         )
-        body = plan() if self._reads_on_loop else await anyio.to_thread.run_sync(plan)
+        # a read of the friends field decides up to FRIENDS_FIELD_LIMIT friends: never on the loop
+        on_loop = self._reads_on_loop and FRIENDS not in names
+        body = plan() if on_loop else await anyio.to_thread.run_sync(plan)
         await self._recorder.record(body.disclosures)  # I2: committed before it leaves
         return SubjectRead(id=body.id, data=body.data, withheld=body.withheld)
 

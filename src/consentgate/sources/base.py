@@ -20,7 +20,9 @@ class Source(Protocol):
     Implementations return only what is asked: ``fetch`` the named catalog fields of the
     named subjects (unknown subjects are simply absent from the result), ``friends`` the
     platform ids of a subject's friends, ``attributes`` the country and birth date the
-    decision needs (absent for unknown subjects).
+    decision needs (absent for unknown subjects), ``guardians`` the platform ids of the
+    holders of parental responsibility for a minor (Art. 8; empty for anyone else, and
+    when the platform does not say: then no one can give a parental consent for them).
     """
 
     def fetch(self, subject_ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]: ...
@@ -28,6 +30,8 @@ class Source(Protocol):
     def friends(self, subject_id: str) -> list[str]: ...
 
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]: ...
+
+    def guardians(self, subject_id: str) -> list[str]: ...
 
 
 @dataclass(frozen=True, slots=True)

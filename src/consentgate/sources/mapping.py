@@ -52,6 +52,7 @@ class _MappingFile(_Strict):
     schema_: Annotated[_NAME | None, Field(alias="schema")] = None
     database_url: Annotated[str | None, Field(min_length=1)] = None
     friends: _Friends | None = None
+    guardians: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
     write: _Write | None = None
 
 
@@ -86,18 +87,22 @@ def load_mapping(path: str | Path) -> SourceConfig:
         }.get(error["type"], str(error["msg"]))
         raise SourceInvalid(str(path), entry, problem) from None
     friends = parsed.friends
-    mapping = SqlMapping(
-        table=parsed.table,
-        id_column=parsed.id_column,
-        columns=dict(parsed.columns),
-        country_column=parsed.country_column,
-        birth_date_column=parsed.birth_date_column,
-        json_columns=frozenset(parsed.json_columns),
-        friends_table=None if friends is None else friends.table,
-        friends_subject_column="subject_id" if friends is None else friends.subject_column,
-        friends_friend_column="friend_id" if friends is None else friends.friend_column,
-        schema=parsed.schema_,
-    )
+    try:
+        mapping = SqlMapping(
+            table=parsed.table,
+            id_column=parsed.id_column,
+            columns=dict(parsed.columns),
+            country_column=parsed.country_column,
+            birth_date_column=parsed.birth_date_column,
+            json_columns=frozenset(parsed.json_columns),
+            friends_table=None if friends is None else friends.table,
+            friends_subject_column="subject_id" if friends is None else friends.subject_column,
+            friends_friend_column="friend_id" if friends is None else friends.friend_column,
+            schema=parsed.schema_,
+            guardians_statement=parsed.guardians,
+        )
+    except InvalidInput as exc:
+        raise SourceInvalid(str(path), "guardians", exc.message) from None
     write = parsed.write
     try:
         statements = (

@@ -45,6 +45,12 @@ class SqlMapping:
     friends_subject_column: str = "subject_id"
     friends_friend_column: str = "friend_id"
     schema: str | None = None
+    # a statement naming a minor's guardians: one column of platform ids, :subject_id bound
+    guardians_statement: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.guardians_statement is not None and ":subject_id" not in self.guardians_statement:
+            raise InvalidInput("the guardians statement must contain :subject_id")
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,13 @@ class SqlSource:
         friend_col = self.friends_table.c[mapping.friends_friend_column]
         statement = select(friend_col).where(subject_col == subject_id).order_by(friend_col)
         return [str(row[0]) for row in self._rows(statement)]
+
+    def guardians(self, subject_id: str) -> list[str]:
+        """The ids the mapping's ``guardians`` statement names (none without one)."""
+        if self.mapping.guardians_statement is None:
+            return []
+        rows = self._rows(text(self.mapping.guardians_statement), {"subject_id": subject_id})
+        return sorted({str(row[0]) for row in rows if row[0] is not None})
 
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
         out: dict[str, SubjectView] = {}

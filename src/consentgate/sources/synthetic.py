@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, func, insert, select
 
 from consentgate.catalog import Catalog
-from consentgate.clock import age_on
+from consentgate.clock import age_on, utc_now
 from consentgate.errors import AlreadyExists, InvalidInput
 from consentgate.sources.sql import SqlMapping, SqlSource, SqlWrites
 from consentgate.storage.tables import platform_subjects, settings
@@ -34,6 +34,8 @@ __all__ = [
 
 REFERENCE_DATE = date(2026, 1, 1)
 MEAN_DEGREE = 150
+GUARDIAN_ADULT_AGE = 18  # a guardian is an adult ...
+GUARDIAN_AGE_GAP = 16  # ... at least this many years older than the ward
 MINOR_SHARE = 0.05
 _BATCH = 5_000
 
@@ -246,6 +248,23 @@ class PlatformSource(SqlSource):
         """How many people the platform holds (ids are ``"1"`` .. that number)."""
         rows = self._rows(select(func.count()).select_from(platform_subjects))
         return int(rows[0][0])
+
+    def guardians(self, subject_id: str) -> list[str]:
+        """The demo platform's families: a person under 18 has as guardians the (at most two,
+        lowest-id) friends who are adults and at least 16 years older; others have none."""
+        ward = self.attributes([subject_id]).get(subject_id)
+        if ward is None or ward.birth_date is None:
+            return []
+        today = utc_now().date()
+        if ward.birth_date <= _years_before(today, GUARDIAN_ADULT_AGE):
+            return []  # an adult has no guardian
+        latest_birth = min(
+            _years_before(ward.birth_date, GUARDIAN_AGE_GAP),
+            _years_before(today, GUARDIAN_ADULT_AGE),
+        )
+        friends = self.attributes(self.friends(subject_id)).values()
+        found = [f.id for f in friends if f.birth_date is not None and f.birth_date <= latest_birth]
+        return sorted(found, key=int)[:2]
 
     def friends(self, subject_id: str) -> list[str]:
         statement = select(platform_subjects.c.friend_ids).where(

@@ -1,6 +1,7 @@
 """A writable platform in memory: a ``Source`` (with ``rectify`` and ``erase``) over a dict
 of records, for integrators' tests and ours. ``MemoryPlatform({"1": {...}})``; each record
-may carry ``country`` and ``birthday`` (ISO date) for the decision."""
+may carry ``country`` and ``birthday`` (ISO date) for the decision, ``friends`` and
+``guardians`` (lists of ids)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class MemoryPlatform:
 
     def friends(self, subject_id: str) -> list[str]:
         return list(self.records.get(subject_id, {}).get("friends", []))
+
+    def guardians(self, subject_id: str) -> list[str]:
+        return list(self.records.get(subject_id, {}).get("guardians", []))
 
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
         found = {}

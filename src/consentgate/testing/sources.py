@@ -30,5 +30,8 @@ class StaticSource:
     def friends(self, subject_id: str) -> list[str]:
         return []
 
+    def guardians(self, subject_id: str) -> list[str]:
+        return []
+
     def attributes(self, subject_ids: Sequence[str]) -> dict[str, SubjectView]:
         return {s: self._people[s] for s in subject_ids if s in self._people}

@@ -1,10 +1,10 @@
-"""Data-subject endpoints: my consents and my disclosures."""
+"""Data-subject endpoints: my consents (and a guardian's for a ward) and my disclosures."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from consentgate.api.deps import CurrentSubject, RuntimeDep, strict_query
 from consentgate.api.models.errors import ERROR_RESPONSES
@@ -12,7 +12,8 @@ from consentgate.api.models.me import ConsentPublic, DisclosurePage
 from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.consent import GrantRequest, grant_consent, list_consents, renew_consent
 from consentgate.consent import withdraw_consent as withdraw
-from consentgate.errors import InvalidInput
+from consentgate.errors import GrantRefused, InvalidInput
+from consentgate.policy import Reason
 from consentgate.rights import disclosure_object
 
 router = APIRouter(prefix="/v1/me", tags=["data subject"], responses=ERROR_RESPONSES)
@@ -23,6 +24,12 @@ PAGED = [Depends(strict_query("cursor", "limit"))]
     "/consents", status_code=201, response_model=ConsentPublic, summary="Give consent to an app"
 )
 def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> dict[str, Any]:
+    if body.parental_consent is not None:  # never self-asserted (Art. 8)
+        raise GrantRefused(
+            Reason.PARENTAL_CONSENT_REQUIRED,
+            "parental consent is given by a guardian with their own token "
+            "(POST /v1/me/wards/{subject_id}/consents), never in the person's own request",
+        )
     consent = grant_consent(
         runtime.stores.consents,
         apps=runtime.stores.apps,
@@ -33,6 +40,35 @@ def grant(body: GrantRequest, subject: CurrentSubject, runtime: RuntimeDep) -> d
         request=body,
         policy=runtime.consent_policy,
         state=runtime.stores.subjects.decision_state(subject),
+    )
+    return consent.as_dict()
+
+
+@router.post(
+    "/wards/{subject_id}/consents",
+    status_code=201,
+    response_model=ConsentPublic,
+    summary="Give a parental consent for a minor I am a guardian of",
+)
+def grant_for_ward(
+    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    body: GrantRequest,
+    guardian: CurrentSubject,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """The same body as a consent; the caller's own subject token is the evidence, and the
+    platform must name the caller among the ward's guardians (``Source.guardians``)."""
+    consent = grant_consent(
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
+        catalog=runtime.catalog,
+        source=runtime.source,
+        signer=runtime.signer,
+        subject_id=subject_id,
+        request=body,
+        policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject_id),
+        guardian=guardian,
     )
     return consent.as_dict()
 
