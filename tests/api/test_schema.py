@@ -32,6 +32,7 @@ from schemathesis.checks import (
 )
 
 from consentgate.breach import contain
+from consentgate.clock import utc_now
 from consentgate.detect import Finding
 from tests.support import (
     REGISTRATION,
@@ -42,6 +43,7 @@ from tests.support import (
     make_live_app,
     read,
     start_server,
+    subjects_by_age,
 )
 
 CONFORMANCE = (
@@ -80,6 +82,8 @@ class Known:
     open_request: str  # another person's objection: extended, then rejected
     restriction: str  # a third person's restriction: lifted
     breach: str  # the incident's breach: assessed, notified, closed
+    ward: str  # a minor the platform names a guardian for ...
+    guardian: str  # ... who gives a parental consent
 
     @property
     def credentials(self) -> dict[str, dict[str, str]]:
@@ -87,6 +91,7 @@ class Known:
             "app": self.app.headers,
             "subject": self.server.subject_headers(self.subject),
             "operator": self.server.operator_headers,
+            "guardian": self.server.subject_headers(self.guardian),
         }
 
 
@@ -147,6 +152,9 @@ def known(fuzzed_server: LiveServer) -> Known:
             "/v1/me/requests", json={"type": "objection", "purposes": ["analytics"]}, headers=me
         )
         assert objection.status_code == 201, objection.text
+    source = server.runtime.source
+    minors = subjects_by_age(source, server.runtime.catalog, minor=True, at=utc_now())
+    ward = next(m for m in minors if source.guardians(m))
     return Known(
         server,
         app,
@@ -160,12 +168,16 @@ def known(fuzzed_server: LiveServer) -> Known:
         open_request,
         restriction,
         breach.id,
+        ward,
+        source.guardians(ward)[0],
     )
 
 
 def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str, str]:
     if path == "/oauth/token":
         return {}  # the client's credentials are in the body
+    if path.startswith("/v1/me/wards"):
+        return credentials["guardian"]
     if path.startswith("/v1/me"):
         return credentials["subject"]
     if path.startswith(
@@ -207,6 +219,10 @@ def _well_formed(known: Known) -> list[tuple[str, dict[str, Any], int]]:
         ("POST /v1/me/consents", {"media_type": "application/json", "body": {
             "app_id": known.app.id, "purpose": "academic_research", "fields": ["birthday"]}},
          201),
+        ("POST /v1/me/wards/{subject_id}/consents", {
+            "path_parameters": {"subject_id": known.ward}, "media_type": "application/json",
+            "body": {"app_id": known.app.id, "purpose": "academic_research",
+                     "fields": ["birthday"]}}, 201),
         ("GET /v1/me/consents", {}, 200),
         ("POST /v1/me/consents/{consent_id}/renew",
          {"path_parameters": {"consent_id": known.spare_consent}}, 200),
