@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,15 +51,21 @@ def serve_in_background(app: FastAPI, *, host: str = "127.0.0.1") -> Iterator[st
 
 @contextmanager
 def serve_in_subprocess(
-    env: Mapping[str, str], *, log: Path, host: str = "127.0.0.1", demo: bool = False
+    env: Mapping[str, str],
+    *,
+    log: Path,
+    host: str = "127.0.0.1",
+    demo: bool = False,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Run ``consentgate serve`` (``--demo`` when ``demo``) with ``env`` (CONSENTGATE_*
-    settings) until the block ends; its log goes to ``log``. Yields its base URL once
-    ``/healthz`` answers."""
+    """Run ``consentgate serve`` (``--demo`` when ``demo``, then ``args``) with ``env``
+    (CONSENTGATE_* settings) until the block ends; its log goes to ``log``. Yields its base
+    URL once ``/healthz`` answers."""
     port = free_port(host)
     command = [sys.executable, "-m", "consentgate", "serve", "--host", host, "--port", str(port)]
     if demo:
         command.append("--demo")
+    command += list(args)
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 — our own interpreter and CLI
             command, env={**os.environ, **env}, stdout=sink, stderr=sink, start_new_session=True
