@@ -230,19 +230,21 @@ def test_withdraw_all_withdraws_every_live_consent_and_only_the_persons(
     approved_app_id: str,
 ) -> None:
     request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
+    later = NOW + timedelta(days=2)
+    earlier = {c.id for c in live_consents(stores.consents, subject_id=adult_id, now=later)}
     first = _grant(stores, catalog, source, signer, adult_id, request)
     second = _grant(stores, catalog, source, signer, adult_id, request | {"fields": ["birthday"]})
-    gone = _grant(stores, catalog, source, signer, adult_id, request, ttl=1)
-    later = NOW + timedelta(days=2)  # ``gone`` has expired by then
-    assert [c.id for c in live_consents(stores.consents, subject_id=adult_id, now=later)] == sorted(
-        [first.id, second.id]
-    )
+    gone = _grant(stores, catalog, source, signer, adult_id, request, ttl=1)  # expired by then
+    live = [c.id for c in live_consents(stores.consents, subject_id=adult_id, now=later)]
+    assert live == sorted(live)
+    assert set(live) == earlier | {first.id, second.id}
     other = next(s for s in ("2", "3", "4", "5") if s != adult_id)
-    assert live_consents(stores.consents, subject_id=other, now=later) == []
+    others = {c.id for c in live_consents(stores.consents, subject_id=other, now=later)}
     withdrawn = withdraw_all(stores.consents, subject_id=adult_id, now=later)
-    assert sorted(c.id for c in withdrawn) == sorted([first.id, second.id])
+    assert {c.id for c in withdrawn} == earlier | {first.id, second.id}
     assert live_consents(stores.consents, subject_id=adult_id, now=later) == []
     assert withdraw_all(stores.consents, subject_id=adult_id, now=later) == []
+    assert {c.id for c in live_consents(stores.consents, subject_id=other, now=later)} == others
     expired = [c for c in list_consents(stores.consents, subject_id=adult_id) if c.id == gone.id]
     assert expired[0].withdrawn_at is None  # an expired consent is left as it is
 
