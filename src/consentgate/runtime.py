@@ -27,7 +27,7 @@ from consentgate.breach import BreachContext, LedgerScope, ScopeEngine, WebhookN
 from consentgate.catalog import Catalog, default_catalog, load_catalog
 from consentgate.clock import clock_offset, reset_clock, start_clock_at, to_micros, utc_now
 from consentgate.consent import ConsentStore, ReceiptSigner
-from consentgate.detect import Detector
+from consentgate.detect import Detector, connect_redis, memory_windows, redis_windows
 from consentgate.errors import InvalidInput
 from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
@@ -259,8 +259,15 @@ def _watch(
     ``CONSENTGATE_DETECT`` is off."""
     if not settings.detect:
         return None
+    windows = (
+        memory_windows
+        if settings.redis_url is None
+        else redis_windows(connect_redis(settings.redis_url))
+    )
     detector = Detector(
-        settings.thresholds(), consenting=functools.partial(_consenting, stores.consents)
+        settings.thresholds(),
+        consenting=functools.partial(_consenting, stores.consents),
+        windows=windows,
     )
     return Watch(
         detector, contain=functools.partial(contain, stores, context=context, notifier=notifier)
