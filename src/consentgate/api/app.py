@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI
 
 from consentgate.api.errors import install_error_handlers
+from consentgate.api.hot_read import HotRead
 from consentgate.api.middleware import RequestContext
 from consentgate.api.routes import include_routers
 from consentgate.errors import InvalidInput
@@ -54,6 +55,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(HotRead, runtime=lambda: runtime)  # inside RequestContext: it has the id
     app.add_middleware(RequestContext)
     include_routers(app)
     return app
