@@ -45,6 +45,8 @@ class RawReads:
         if dialect.name == "sqlite":
             kwargs["check_same_thread"] = False
         connection = dialect.connect(*args, **kwargs)
+        if dialect.name == "sqlite":  # wait for a writer's lock as the engine's connections do
+            connection.execute("PRAGMA busy_timeout=10000")
         if dialect.name == "postgresql":
             connection.autocommit = True
             cursor = connection.cursor()
