@@ -96,6 +96,9 @@ def test_the_ledger_page_charts_disclosures_and_verifies(
     expect(page.get_by_role("img", name="Disclosures per day")).to_be_visible()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
     expect(row.get_by_role("cell").first).to_have_text("3")
+    expect(page.get_by_role("img", name="Consents granted and withdrawn per day")).to_be_visible()
+    granted = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Granted"))
+    assert int(granted.get_by_role("cell").first.inner_text()) >= 1
     page.get_by_role("button", name="Verify now").click()
     expect(page.get_by_role("status")).to_contain_text("Verified")
 

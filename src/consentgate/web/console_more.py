@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from consentgate import breach
 from consentgate.authz import Action
 from consentgate.clock import from_micros, to_micros, utc_now
+from consentgate.consent import daily_activity
 from consentgate.errors import InvalidInput
 from consentgate.ledger import daily_disclosures
 from consentgate.ledger.fsck import check_database
@@ -194,15 +195,34 @@ def _chart(runtime: Runtime) -> tuple[Any, list[Any], list[dict[str, Any]]]:
     return chart, days, table
 
 
+def _consent_chart(runtime: Runtime, days: list[Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """ "Consents granted and withdrawn per day" over the same days."""
+    counts = daily_activity(runtime.stores.consents, since=days[0], until=days[-1])
+    names = {"granted": "Granted", "withdrawn": "Withdrawn"}
+    chart = stacked_bars(days, counts, names)
+    table = [
+        {
+            "app": names[k],
+            "days": [counts[k].get(d, 0) for d in days],
+            "total": sum(counts[k].values()),
+        }
+        for k in ("granted", "withdrawn")
+    ]
+    return chart, table
+
+
 @router.get("/ledger")
 def ledger(request: Request) -> Response:
     visit = operator(request, Action.LEDGER_LEAVES_READ)
     runtime = runtime_of(request)
     chart, days, table = _chart(runtime)
+    consents_chart, consents_table = _consent_chart(runtime, days)
     return render(
         request,
         "console/ledger.html",
         {
+            "consents_chart": consents_chart,
+            "consents_table": consents_table,
             "checkpoint": runtime.stores.ledger.checkpoint(),
             "note": runtime.stores.ledger.latest_note(),
             "signed_at": runtime.stores.ledger.checkpoint_signed_at(),
@@ -224,10 +244,13 @@ async def verify_now(request: Request) -> Response:
         lambda: check_database(runtime.db, runtime.stores.ledger.verifier)
     )
     chart, days, table = _chart(runtime)
+    consents_chart, consents_table = _consent_chart(runtime, days)
     return render(
         request,
         "console/ledger.html",
         {
+            "consents_chart": consents_chart,
+            "consents_table": consents_table,
             "checkpoint": runtime.stores.ledger.checkpoint(),
             "note": runtime.stores.ledger.latest_note(),
             "signed_at": runtime.stores.ledger.checkpoint_signed_at(),
