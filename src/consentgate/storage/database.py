@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, make_url
 
 from consentgate.storage.engine import is_sqlite, make_engine, migrate, schema_revision
+from consentgate.storage.raw import close_raw_reads
 
 __all__ = ["Database", "SqlStore"]
 
@@ -68,6 +69,7 @@ class Database:
         return make_url(str(self.engine.url)).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
+        close_raw_reads(self.engine)
         self.engine.dispose()
 
 
