@@ -325,6 +325,10 @@ def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
             if client is None:
                 client = clients[request.source] = _client(h.world, request.source)
             response = client.get(request.path, params=request.params, headers=h.app.headers)
+            while response.status_code == 429 and time.monotonic() - started < MAX_SECONDS:
+                # over the app's rate limit (a real server's, as the showcase's): wait as told
+                time.sleep(min(5.0, float(response.headers.get("retry-after", "1"))))
+                response = client.get(request.path, params=request.params, headers=h.app.headers)
             sent += 1
             reply = _note(response, h)
             if response.status_code == 403 and response.json()["error"]["code"] == "APP_SUSPENDED":
