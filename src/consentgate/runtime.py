@@ -115,13 +115,14 @@ class Runtime:
             self.source_db.dispose()
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def open_runtime(settings: Settings | None = None, *, create: bool = True) -> Runtime:
     """Everything, from ``settings`` (the environment when None; a bad variable is one
-    ``InvalidInput`` naming it)."""
+    ``InvalidInput`` naming it). ``create=False`` refuses a database that does not exist
+    yet (``DatabaseMissing``) instead of creating it."""
     if settings is None:
         settings = load_settings()
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
-    db = Database.open(settings.database_url)
+    db = Database.open(settings.database_url, create=create)
     source, source_db = _source(settings, db, catalog)
     stores = open_stores(db, ledger_origin=settings.ledger_origin)
     sealer = IdSealer(server_secret(db, "scoped-ids", size=64))

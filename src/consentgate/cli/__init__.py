@@ -18,9 +18,9 @@ from consentgate.cli import (
     simulate,
     transparency,
 )
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.gateway import evaluate_access
-from consentgate.runtime import open_runtime
 
 __all__ = ["app", "main"]
 
@@ -49,7 +49,7 @@ app.command()(server.demo)
 @app.command()
 def init(as_json: Annotated[bool, JsonOption] = False) -> None:
     """Create or migrate the database and the receipt signing key."""
-    runtime = open_runtime()
+    runtime = command_runtime(create=True)
     record = {
         "database": runtime.db.display_url(),
         "schema_revision": runtime.db.schema_revision(),
@@ -70,7 +70,7 @@ def decide(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show what a read would release now, and why each other field is withheld."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     decision = evaluate_access(
         runtime.stores,
         catalog=runtime.catalog,

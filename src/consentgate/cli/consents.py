@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.consent import grant_consent, list_consents, renew_consent, withdraw_consent
-from consentgate.runtime import open_runtime
 
 app = typer.Typer(cls=CommandGroup, help="Grant, withdraw, renew and list consents.")
 
@@ -37,7 +37,7 @@ def grant(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Grant consent as a subject; prints the consent and its signed receipt."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     request: dict[str, Any] = {
         "app_id": app_id,
         "purpose": purpose,
@@ -74,7 +74,7 @@ def withdraw(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Withdraw a consent; it stops applying at the next request."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     consent = withdraw_consent(runtime.stores.consents, subject_id=subject, consent_id=consent_id)
     print_record(consent.as_dict(), as_json=as_json, title="withdrawn")
 
@@ -86,7 +86,7 @@ def renew(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Renew a consent for another period from now."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     consent = renew_consent(
         runtime.stores.consents,
         apps=runtime.stores.apps,
@@ -107,7 +107,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List consents."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     rows = [
         c.as_dict()
         for c in list_consents(

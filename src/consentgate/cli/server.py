@@ -10,11 +10,12 @@ import typer
 import uvicorn
 
 from consentgate.api import create_app
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.operators import Role, create_operator_key, seed_operator_key
-from consentgate.runtime import Runtime, open_runtime
+from consentgate.runtime import Runtime
 from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
 from consentgate.sources.synthetic import generate_platform, platform_stats
@@ -43,7 +44,7 @@ def serve(
 ) -> None:
     """Serve the consentgate HTTP API (OpenAPI at /docs)."""
     configure_logging()
-    runtime = open_runtime(load_settings(demo=True) if demo else None)
+    runtime = command_runtime(load_settings(demo=True) if demo else None, create=True)
     app = create_app(runtime)  # refuses a server that could verify no subject token
     admin = runtime.settings.admin_key
     if admin is not None:
@@ -102,7 +103,7 @@ def subject_token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
 ) -> None:
     """Mint a data-subject JWT as the demo platform's identity provider would."""
-    runtime = open_runtime(load_settings(demo=True))
+    runtime = command_runtime(load_settings(demo=True))
     if not runtime.source.attributes([subject_id]):
         raise InvalidInput(f"the platform has no subject {subject_id!r}")
     typer.echo(mint_subject_token(subject_id, minting_secret(runtime), ttl_seconds=ttl))
@@ -114,5 +115,5 @@ def operator_create(
     label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
 ) -> None:
     """Create an operator key (printed once; only its digest is stored)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label))

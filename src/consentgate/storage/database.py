@@ -14,7 +14,14 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, make_url
 
-from consentgate.storage.engine import is_sqlite, make_engine, migrate, schema_revision
+from consentgate.errors import DatabaseMissing
+from consentgate.storage.engine import (
+    is_sqlite,
+    make_engine,
+    migrate,
+    schema_revision,
+    sqlite_path,
+)
 
 __all__ = ["Database", "SqlStore"]
 
@@ -26,9 +33,20 @@ class Database:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Database:
-        """The database at ``url``, migrated to the current schema."""
+    def open(cls, url: str, *, create: bool = True) -> Database:
+        """The database at ``url``, migrated to the current schema. With ``create=False``
+        a missing SQLite file, or a database without consentgate's schema, is refused
+        (``DatabaseMissing``) instead of created: a command run from another folder must
+        not silently start an empty database."""
+        if not create:
+            _refuse_a_missing_file(url)
         engine = make_engine(url)
+        if not create and schema_revision(engine) is None:
+            engine.dispose()
+            raise DatabaseMissing(
+                f"{_shown(url)} holds no consentgate database: run `consentgate init` there "
+                "first, or set CONSENTGATE_DATABASE_URL to the one you mean"
+            )
         migrate(engine)
         return cls(engine)
 
@@ -58,6 +76,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _refuse_a_missing_file(url: str) -> None:
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseMissing(
+            f"no database at {path}: run `consentgate init` (or `serve`) to create one, or "
+            "set CONSENTGATE_DATABASE_URL to the one you mean"
+        )
 
 
 class SqlStore:
