@@ -13,6 +13,7 @@ from consentgate.apps import (
     list_apps,
     register_app,
     reject_app,
+    rotate_client_secret,
     suspend_app,
 )
 from consentgate.authz import Actor
@@ -161,3 +162,20 @@ def show(
     """Show one app."""
     runtime = command_runtime()
     print_record(get_app(runtime.stores.apps, app_id).as_dict(), as_json=as_json, title=app_id)
+
+
+@app.command("rotate-secret")
+def rotate_secret(
+    app_id: Annotated[str, typer.Argument(help="The app id.")],
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Give the app a new client secret (printed once): the old one, and every token
+    issued under it, stop working at once."""
+    runtime = command_runtime()
+    rotated = rotate_client_secret(runtime.stores.apps, app_id, actor=CLI)
+    record = {
+        "app_id": rotated.app.id,
+        "client_id": rotated.app.client_id,
+        "client_secret": rotated.client_secret,
+    }
+    print_record(record, as_json=as_json, title="client secret rotated")

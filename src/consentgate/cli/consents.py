@@ -7,9 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from consentgate.authz import Actor
 from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.consent import grant_consent, list_consents, renew_consent, withdraw_consent
+
+CLI = Actor.system("cli")
 
 app = typer.Typer(cls=CommandGroup, help="Grant, withdraw, renew and list consents.")
 
@@ -36,7 +39,8 @@ def grant(
     notice_version: Annotated[str, typer.Option(help="The notice version shown.")] = "1",
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
-    """Grant consent as a subject; prints the consent and its signed receipt."""
+    """Record a subject's consent on their behalf (the receipt says an operator recorded
+    it); prints the consent and its signed receipt."""
     runtime = command_runtime()
     request: dict[str, Any] = {
         "app_id": app_id,
@@ -63,6 +67,7 @@ def grant(
         request=request,
         policy=runtime.consent_policy,
         state=runtime.stores.subjects.decision_state(subject),
+        recorded_by=CLI,  # an operator at the command line, not the person: the receipt says so
     )
     print_record(consent.as_dict(), as_json=as_json, title="granted")
 

@@ -1,5 +1,5 @@
 """`consentgate serve`, `consentgate demo`, `consentgate subjects token`,
-`consentgate operators create`."""
+`consentgate operators create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,31 @@ import typer
 import uvicorn
 
 from consentgate.api import create_app
+from consentgate.authz import Actor
 from consentgate.cli.database import command_runtime
-from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
+from consentgate.cli.output import (
+    CommandGroup,
+    JsonOption,
+    print_json,
+    print_record,
+    print_table,
+)
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
-from consentgate.operators import Role, create_operator_key, seed_operator_key
+from consentgate.operators import (
+    Role,
+    create_operator_key,
+    demo_operator_key,
+    revoke_operator_key,
+    seed_operator_key,
+)
 from consentgate.runtime import Runtime
 from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
 from consentgate.sources.synthetic import generate_platform, platform_stats
 from consentgate.tokens import mint_subject_token
+
+CLI = Actor.system("cli")
 
 subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo platform.")
 operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
@@ -53,12 +68,11 @@ def serve(
         if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
             typer.echo(f"generating the demo platform ({subjects} subjects, seed {seed})...")
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
-        key = admin.get_secret_value() if admin is not None else None
-        if key is None:
-            key = create_operator_key(
-                runtime.stores.operators, role=Role.ADMIN, label="serve --demo"
-            )
-            typer.echo(f"operator key (admin, shown once): {key}")
+        if admin is None:  # a key of the demo's own: this start's, the last one revoked
+            key = demo_operator_key(runtime.stores.operators)
+            typer.echo(f"operator key (admin, shown once; the last start's is revoked): {key}")
+        else:  # the deployer's own key is never printed back
+            key = "$CONSENTGATE_ADMIN_KEY"
         if runtime.settings.demo_clock is not None:
             typer.echo(f"demo clock: started at {runtime.settings.demo_clock.isoformat()}")
         token = mint_subject_token("1", minting_secret(runtime))
@@ -68,7 +82,7 @@ def serve(
                 [
                     f"consentgate demo on {base} — OpenAPI at {base}/docs",
                     "try:",
-                    f"  curl -s {base}/v1/apps -H 'Authorization: Bearer {key}'",
+                    f'  curl -s {base}/v1/apps -H "Authorization: Bearer {key}"',
                     f"  curl -s {base}/v1/me/consents -H 'Authorization: Bearer {token}'",
                     "  (subject tokens: consentgate subjects token ID)",
                 ]
@@ -116,4 +130,26 @@ def operator_create(
 ) -> None:
     """Create an operator key (printed once; only its digest is stored)."""
     runtime = command_runtime()
-    typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label))
+    typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label, actor=CLI))
+
+
+_OPERATOR_COLUMNS = ("id", "role", "label", "created_by", "revoked_us", "revoked_by")
+
+
+@operators_app.command("list")
+def operator_list(as_json: Annotated[bool, JsonOption] = False) -> None:
+    """List operator keys (never the keys): role, label, who created and who revoked each."""
+    runtime = command_runtime()
+    rows = [key.as_dict() for key in runtime.stores.operators.list_keys()]
+    print_table(rows, _OPERATOR_COLUMNS, as_json=as_json, title="operator keys")
+
+
+@operators_app.command("revoke")
+def operator_revoke(
+    operator_id: Annotated[str, typer.Argument(help="The key's id (op_…), from list.")],
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Revoke an operator key: refused at once on every server using this database."""
+    runtime = command_runtime()
+    revoked = revoke_operator_key(runtime.stores.operators, operator_id, actor=CLI)
+    print_record(revoked.as_dict(), as_json=as_json, title="revoked")
