@@ -28,7 +28,7 @@ from consentgate.consent import Consent
 from consentgate.operators import Role, create_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings
-from consentgate.sim.server import serve_in_background
+from consentgate.sim.server import serve_in_background, serve_in_subprocess
 from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources import Source
 from consentgate.sources.synthetic import generate_platform, platform_stats
@@ -200,10 +200,12 @@ class LiveServer:
 
 @contextmanager
 def start_server(
-    folder: Path, *, database_url: str | None = None, **settings: Any
+    folder: Path, *, database_url: str | None = None, workers: int = 0, **settings: Any
 ) -> Iterator[LiveServer]:
     """A consentgate server over the test platform, with ``settings`` (CONSENTGATE_*), on
-    ``database_url`` (a fresh SQLite file in ``folder`` by default)."""
+    ``database_url`` (a fresh SQLite file in ``folder`` by default): in a thread of this
+    process (``workers=0``), or ``consentgate serve --workers N`` as real processes (then
+    ``LiveServer.runtime`` is this process' own view of the same database, never started)."""
     url = database_url or f"sqlite:///{folder / 'gateway.db'}"
     settings.setdefault("subject_token_secret", SUBJECT_SECRET.decode())
     runtime = open_runtime(Settings(database_url=url, **settings))
@@ -212,10 +214,16 @@ def start_server(
             runtime.engine, subjects=PLATFORM_SUBJECTS, seed=PLATFORM_SEED, catalog=runtime.catalog
         )
     admin = create_operator_key(runtime.stores.operators, role=Role.ADMIN, label="tests")
-    app = create_app(runtime)
     try:
-        with serve_in_background(app) as base_url:
-            yield LiveServer(base_url, admin, runtime)
+        if workers:
+            env = {"CONSENTGATE_DATABASE_URL": url} | {
+                f"CONSENTGATE_{name.upper()}": str(value) for name, value in settings.items()
+            }
+            with serve_in_subprocess(env, log=folder / "server.log", workers=workers) as base:
+                yield LiveServer(base, admin, runtime)
+        else:
+            with serve_in_background(create_app(runtime)) as base_url:
+                yield LiveServer(base_url, admin, runtime)
     finally:
         runtime.close()
 

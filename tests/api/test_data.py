@@ -1,17 +1,52 @@
-"""The read path end to end, against a real uvicorn server over real HTTP."""
+"""The read path end to end, against a real uvicorn server over real HTTP: in a thread of
+the test process, and as ``consentgate serve --workers 2`` — two processes, so a withdrawal
+or suspension one of them handles must be refused by the other on the very next request
+(I4), and a read is recorded before it leaves whichever answers (I2)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from consentgate.clock import utc_now
 from consentgate.consent import ConsentPolicy, grant_consent
 from consentgate.ledger.leaves import Leaf
 from consentgate.storage.tables import ledger_leaves
-from tests.support import LiveApp, LiveServer, adults, grant, make_live_app, read, scoped_ids
+from tests.support import (
+    LiveApp,
+    LiveServer,
+    adults,
+    grant,
+    make_live_app,
+    read,
+    scoped_ids,
+    start_server,
+)
+
+
+@pytest.fixture(scope="module", params=[0, 2], ids=["in-thread", "two-workers"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """This module's real server: one in this process, or two worker processes."""
+    with start_server(tmp_path_factory.mktemp("server"), workers=request.param) as server:
+        yield server
+
+
+@pytest.fixture
+def http(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """A client opening a connection per request: the kernel hands each to whichever worker
+    accepts it first, so consecutive requests land on either process."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=live_server.base_url, timeout=30, limits=limits) as client:
+        yield client
+
+
+NEXT_READS = 6  # with two workers, six reads all landing on one process: about 1 run in 32
 
 
 def test_a_read_releases_only_consented_fields_and_is_recorded_first(
@@ -54,15 +89,17 @@ def test_withdrawal_applies_to_the_very_next_request(
     subject = adults(live_server)[1]
     consent = grant(http, live_server, subject, live_app, ["name"])
     [scoped] = scoped_ids(http, live_app)
-    assert read(http, live_app, scoped, "name").status_code == 200
+    for _ in range(NEXT_READS):  # both workers have read it (and whatever they keep of it)
+        assert read(http, live_app, scoped, "name").status_code == 200
     deleted = http.delete(
         f"/v1/me/consents/{consent['id']}", headers=live_server.subject_headers(subject)
     )
     assert deleted.status_code == 204
     before = live_server.disclosure_count()
-    denied = read(http, live_app, scoped, "name")
-    assert denied.status_code == 403
-    assert denied.json()["error"]["code"] == "NO_CONSENT"
+    for _ in range(NEXT_READS):
+        denied = read(http, live_app, scoped, "name")
+        assert denied.status_code == 403
+        assert denied.json()["error"]["code"] == "NO_CONSENT"
     assert live_server.disclosure_count() == before
     assert scoped_ids(http, live_app) == []
 
@@ -95,7 +132,8 @@ def test_suspension_kills_live_tokens_and_new_ones(
     subject = adults(live_server)[3]
     grant(http, live_server, subject, live_app, ["name"])
     [scoped] = scoped_ids(http, live_app)
-    assert read(http, live_app, scoped, "name").status_code == 200
+    for _ in range(NEXT_READS):
+        assert read(http, live_app, scoped, "name").status_code == 200
     suspended = http.post(
         f"/v1/apps/{live_app.id}/suspend",
         headers=live_server.operator_headers,
@@ -104,7 +142,7 @@ def test_suspension_kills_live_tokens_and_new_ones(
     assert suspended.status_code == 200
     assert suspended.json()["status"] == "suspended"
     for response in (
-        read(http, live_app, scoped, "name"),
+        *(read(http, live_app, scoped, "name") for _ in range(NEXT_READS)),
         http.get("/v1/app/subjects", headers=live_app.headers),
     ):
         assert response.status_code == 403

@@ -14,9 +14,16 @@ from consentgate.api.middleware import RequestContext
 from consentgate.api.routes import include_routers
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
-from consentgate.runtime import Runtime
+from consentgate.runtime import Runtime, open_runtime
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
+
+
+def app_from_environment() -> FastAPI:
+    """The app over a runtime opened from the environment: the factory each worker process
+    of ``consentgate serve --workers N`` calls (its runtime lives as long as the process)."""
+    configure_logging()
+    return create_app(open_runtime())
 
 
 def create_app(runtime: Runtime) -> FastAPI:

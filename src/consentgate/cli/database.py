@@ -10,26 +10,19 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy.engine import make_url
 
 from consentgate.errors import DatabaseMissing
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import Settings, load_settings
 from consentgate.storage.database import Database
-from consentgate.storage.engine import make_engine, sqlite_path
+from consentgate.storage.engine import display_url, make_engine, sqlite_path
 
 __all__ = ["command_runtime", "database_line", "existing_database"]
 
 
 def database_line(url: str) -> str:
     """``database: <url>`` with a SQLite file's path made absolute (password hidden)."""
-    path = sqlite_path(url)
-    shown = f"sqlite:///{path}" if path is not None else _hidden(url)
-    return f"database: {shown}"
-
-
-def _hidden(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    return f"database: {display_url(url)}"
 
 
 def command_runtime(settings: Settings | None = None, *, create: bool = False) -> Runtime:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Annotated
 
 import typer
@@ -56,8 +57,13 @@ def serve(
     ] = False,
     subjects: Annotated[int, typer.Option(help="Demo platform size.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Demo platform seed.")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (each with its own runtime).")
+    ] = 1,
 ) -> None:
-    """Serve the consentgate HTTP API (OpenAPI at /docs)."""
+    """Serve the consentgate HTTP API (OpenAPI at /docs). With ``--workers N`` the set-up
+    (migration, demo platform, operator key) happens once here, then N processes serve the
+    same port, each with a runtime of its own over the same database."""
     configure_logging()
     runtime = command_runtime(load_settings(demo=True) if demo else None, create=True)
     app = create_app(runtime)  # refuses a server that could verify no subject token
@@ -88,10 +94,24 @@ def serve(
                 ]
             )
         )
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
-    finally:
-        runtime.close()
+    if workers == 1:
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        finally:
+            runtime.close()
+        return
+    runtime.close()  # the workers open their own, from the same environment
+    if demo:
+        os.environ["CONSENTGATE_DEMO"] = "on"  # inherited by the worker processes
+    uvicorn.run(
+        "consentgate.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def demo(

@@ -26,7 +26,9 @@ from consentgate.errors import InvalidInput
 
 __all__ = ["ID_BYTES", "SCOPED_ID_LENGTH", "IdSealer"]
 
-ID_BYTES = 128  # the padded plaintext: a length byte and up to 127 bytes of platform id
+# the padded plaintext: a length byte and up to 71 bytes of platform id, which makes every
+# id 119 characters — within the 128 of the columns that keep scoped ids (notices)
+ID_BYTES = 72
 _SIV_TAG = 16
 SCOPED_ID_LENGTH = 1 + -(-(ID_BYTES + _SIV_TAG) * 4 // 3)  # "u" and unpadded base64url
 _FIXED = b"subject/fixed"  # the associated data's label of fixed-length ids

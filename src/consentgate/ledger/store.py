@@ -3,12 +3,14 @@
 integrate them into the persisted tree, sign checkpoints, answer proofs against a published
 checkpoint, and the ``LedgerStore`` questions about people (``ledger.protocol``).
 
-``append`` is called by one writer (the group-commit thread, or an orchestration's
-transaction): it numbers leaves densely, keys each subject's pseudonym (a random key per
-subject, created on first disclosure) and links each leaf to the subject's previous one.
-``integrate`` extends the stored perfect subtrees for the leaves since the last checkpoint
-and signs a new checkpoint. Proofs read O(log n) node rows, fetched in one statement, and
-are made only for sizes that a checkpoint published.
+``append`` is called by one writer per process (the group-commit thread, or an
+orchestration's transaction), in any number of processes: each ledger write holds a lock
+across processes for its whole transaction (``_lock_ledger``). It numbers leaves densely,
+keys each subject's pseudonym (a random key per subject, created on first disclosure) and
+links each leaf to the subject's previous one. ``integrate`` extends the stored perfect
+subtrees for the leaves since the last checkpoint and signs a new checkpoint. Proofs read
+O(log n) node rows, fetched in one statement, and are made only for sizes that a checkpoint
+published.
 """
 
 from __future__ import annotations
@@ -92,6 +94,24 @@ _INSERT_KEYS = (
 _INSERT_NODES = "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)"
 
 
+# Any number of server processes append and integrate. On PostgreSQL an append first takes
+# a transaction-scoped advisory lock (held until commit or rollback), so the next index, the
+# subject keys and the chain heads it reads are the committed ones and no other append can
+# slip in between; integrations take another, so two never write the same nodes, while
+# appends go on beside them (an integration is bounded by the size it read). On SQLite every
+# write transaction holds the database's one write lock from its start (``Database.begin``).
+# Fixed, arbitrary keys naming "the ledger's appends" and "its integration".
+_APPEND_LOCK = 0x636F6E73656E74  # "consent"
+_INTEGRATION_LOCK = _APPEND_LOCK + 1
+
+
+def _lock_ledger(connection: Connection, key: int = _APPEND_LOCK) -> None:
+    """Serialise one kind of ledger write across processes (PostgreSQL; on SQLite the write
+    lock is held already)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
+
+
 def _driver_sql(connection: Connection, statement: str) -> str:
     """``statement``, written with ``?`` placeholders, in the driver's parameter style
     (sqlite3: qmark; psycopg: format). The statements here hold no other ``?`` or ``%``."""
@@ -116,6 +136,7 @@ class SqlLedger(SqlStore):
         if not entries:
             return []
         with self._writing() as connection:
+            _lock_ledger(connection)
             next_index = self._size(connection)
             subjects = list(dict.fromkeys(entry.subject_id for entry in entries))
             keys, heads = self._known_keys(connection, subjects)
@@ -139,6 +160,7 @@ class SqlLedger(SqlStore):
         """Extend the tree over every appended leaf and sign a checkpoint of its size (the
         empty log publishes size 0 with the root SHA-256(""))."""
         with self._writing() as connection:
+            _lock_ledger(connection, _INTEGRATION_LOCK)
             latest = self._latest(connection)
             old = latest.size if latest is not None else 0
             size = self._size(connection)

@@ -87,9 +87,20 @@ class Database:
         """A pooled connection for reads (what it reads is one snapshot on PostgreSQL)."""
         return self.engine.connect()
 
-    def begin(self) -> AbstractContextManager[Connection]:
-        """A connection in a transaction, committed when the block ends without error."""
-        return self.engine.begin()
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction, committed when the block ends without error.
+
+        On SQLite the transaction takes the database's write lock first (``BEGIN
+        IMMEDIATE``): the driver would otherwise begin it only at the first INSERT, so what a
+        write read before that (the ledger's next index, say) was read outside it, and two
+        server processes could both read the same value. SQLite has one writer at a time
+        anyway; this makes the wait happen up front (``busy_timeout``), where it cannot fail
+        a half-done transaction."""
+        with self.engine.begin() as connection:
+            if self.is_sqlite:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
 
     def schema_revision(self) -> str | None:
         return schema_revision(self.engine)

@@ -15,6 +15,7 @@ from consentgate.errors import InvalidInput, StorageUnavailable
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "display_url",
     "is_sqlite",
     "make_engine",
     "migrate",
@@ -41,6 +42,17 @@ def sqlite_path(url: str) -> Path | None:
     if database.startswith("file:"):
         return None
     return Path(database).expanduser().resolve()
+
+
+def display_url(url: str) -> str:
+    """``url`` for messages: a SQLite file's path made absolute, any password hidden."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"sqlite:///{path}"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
