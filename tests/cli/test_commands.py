@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jwt
 import pytest
 from typer.testing import CliRunner
 
@@ -88,6 +89,13 @@ def test_full_flow_through_the_cli(cli_env: dict[str, str]) -> None:
         "--field",
         "name",
     )
+    # recorded by an operator at the command line, not given by the person: the receipt says so
+    claims = jwt.decode(consent["receipt"], options={"verify_signature": False})  # type: ignore[index]
+    assert claims["consentgate"]["recorded_by"] == "system:cli"
+    assert claims["collectionMethod"].startswith("recorded by an operator (system:cli)")
+    rotated = as_json("apps", "rotate-secret", app_id)
+    assert rotated["client_secret"].startswith("cgs_")  # type: ignore[index]
+    assert rotated["client_secret"] != registered["client_secret"]  # type: ignore[index]
     decision = as_json(
         "decide",
         "--app",
