@@ -195,3 +195,34 @@ def test_a_database_opened_without_the_runtime_uses_the_configured_key(
         assert ledger.integrate().size == 0
     finally:
         db.dispose()
+
+
+def test_rotating_the_master_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from consentgate.cli import app as cli
+
+    db_file = tmp_path / "rot.db"
+    runtime = open_runtime(_settings(db_file))
+    kid = runtime.signer.kid
+    scoped = runtime.sealer.scoped_id("app_x", "7")
+    runtime.close()
+    monkeypatch.setenv("CONSENTGATE_DATABASE_URL", f"sqlite:///{db_file}")
+    monkeypatch.delenv("CONSENTGATE_MASTER_KEY", raising=False)
+    monkeypatch.delenv("CONSENTGATE_MASTER_KEY_FILE", raising=False)
+    new_key = tmp_path / "new.key"
+    run = CliRunner().invoke(cli, ["master-key", "rotate", "--to-file", str(new_key), "--json"])
+    assert run.exit_code == 0, run.output
+    assert _mode(new_key) == 0o600
+    with pytest.raises(MasterKeyInvalid, match="does not open"):
+        open_runtime(_settings(db_file))  # the old key opens nothing any more
+    rotated = open_runtime(_settings(db_file, master_key_file=new_key))
+    try:
+        assert rotated.signer.kid == kid
+        assert rotated.sealer.scoped_id("app_x", "7") == scoped
+    finally:
+        rotated.close()
+    monkeypatch.setenv("CONSENTGATE_MASTER_KEY_FILE", str(new_key))
+    again = CliRunner().invoke(cli, ["master-key", "rotate", "--to-file", str(new_key)])
+    assert again.exit_code == 1
+    assert "exists" in again.stderr

@@ -12,6 +12,7 @@ from consentgate.cli import (
     consents,
     incidents,
     ledger,
+    master_key,
     platform,
     requests,
     server,
@@ -42,6 +43,7 @@ app.add_typer(incidents.app, name="incidents")
 app.add_typer(breaches.app, name="breaches")
 app.add_typer(requests.app, name="requests")
 app.add_typer(transparency.app, name="transparency")
+app.add_typer(master_key.app, name="master-key")
 app.command()(server.serve)
 app.command()(server.demo)
 

@@ -14,10 +14,10 @@ from sqlalchemy.engine import Connection
 
 from consentgate.clock import to_micros, utc_now
 from consentgate.storage.database import Database
-from consentgate.storage.master import is_sealed
+from consentgate.storage.master import MasterKey, is_sealed
 from consentgate.storage.tables import signing_keys
 
-__all__ = ["ed25519_key", "public_pem", "seal_plain_keys"]
+__all__ = ["ed25519_key", "public_pem", "reseal_keys", "seal_plain_keys"]
 
 
 def public_pem(db: Database, use: str) -> str | None:
@@ -76,6 +76,19 @@ def seal_plain_keys(db: Database, connection: Connection) -> int:
     for row in plain:
         _opened(db, connection, row.kid, row.private_pem)
     return len(plain)
+
+
+def reseal_keys(db: Database, connection: Connection, new: MasterKey) -> int:
+    """Seal every private key under ``new`` (opened under the current master key)."""
+    rows = connection.execute(select(signing_keys.c.kid, signing_keys.c.private_pem)).all()
+    for row in rows:
+        pem = _opened(db, connection, row.kid, row.private_pem)
+        connection.execute(
+            update(signing_keys)
+            .where(signing_keys.c.kid == row.kid)
+            .values(private_pem=new.sealed_text(pem, name=_name(row.kid)))
+        )
+    return len(rows)
 
 
 def _name(kid: str) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "default_key_file",
     "is_sealed",
     "load_master_key",
+    "new_key_file",
     "private_file",
 ]
 
@@ -109,6 +110,20 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         os.chmod(path, 0o600)
+
+
+def new_key_file(path: Path) -> MasterKey:
+    """A new random master key written to ``path`` (created mode 0600; an existing file is
+    never overwritten)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise MasterKeyInvalid(f"{path} exists: name a new file for the new master key") from None
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secret + "\n")
+    return MasterKey(secret)
 
 
 def load_master_key(

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from consentgate.clock import to_micros, utc_now
 from consentgate.storage.database import Database
-from consentgate.storage.master import is_sealed
+from consentgate.storage.master import MasterKey, is_sealed
 from consentgate.storage.tables import server_secrets
 
-__all__ = ["seal_plain_secrets", "server_secret"]
+__all__ = ["reseal_secrets", "seal_plain_secrets", "server_secret"]
 
 
 def server_secret(db: Database, name: str, *, size: int = 32) -> bytes:
@@ -52,6 +52,19 @@ def seal_plain_secrets(db: Database, connection: Connection) -> int:
     for row in plain:
         _opened(db, connection, row.name, bytes(row.secret))
     return len(plain)
+
+
+def reseal_secrets(db: Database, connection: Connection, new: MasterKey) -> int:
+    """Seal every server secret under ``new`` (opened under the current master key)."""
+    rows = connection.execute(select(server_secrets.c.name, server_secrets.c.secret)).all()
+    for row in rows:
+        value = _opened(db, connection, row.name, bytes(row.secret))
+        connection.execute(
+            update(server_secrets)
+            .where(server_secrets.c.name == row.name)
+            .values(secret=new.seal(value, name=_name(row.name)))
+        )
+    return len(rows)
 
 
 def _name(name: str) -> str:
