@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 from typer.testing import CliRunner
 
@@ -248,3 +251,64 @@ def test_a_deleted_tree_node(built, level: int, index: int) -> None:  # type: ig
         )
     assert "missing" in _fails_at(engine, ledger, index << level)
     _cli_fails_at(url, index << level)
+
+
+@pytest.fixture(scope="module")
+def small_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SqlLedger]:
+    """A 60-leaf ledger file, copied afresh for each example of the property below."""
+    path = tmp_path_factory.mktemp("small") / "small.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    ledger = open_ledger(Database(engine), origin=ORIGIN)
+    ledger.append(
+        [
+            Entry(
+                subject_id=str(i % 7),
+                app_id=f"app_{i % 3}",
+                fields=("name",),
+                purpose="analytics",
+                basis="consent",
+                consent_id=f"cns_{i}",
+                request_id=f"req_{i}",
+                at_us=1_795_000_000_000_000 + i * 1000,
+            )
+            for i in range(60)
+        ]
+    )
+    ledger.integrate()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path, ledger
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    index=st.integers(min_value=0, max_value=59),
+    column=st.sampled_from(["app_id", "at_us", "pseudonym"]),
+    shift=st.integers(min_value=1, max_value=10**9),
+)
+def test_any_change_to_a_derived_column_fails_verification(
+    small_ledger: tuple[Path, SqlLedger], tmp_path: Path, index: int, column: str, shift: int
+) -> None:
+    template, ledger = small_ledger
+    copy = tmp_path / f"copy-{index}-{column}-{shift}.db"
+    shutil.copyfile(template, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        with engine.begin() as connection:
+            stored = connection.execute(
+                select(ledger_leaves.c[column]).where(ledger_leaves.c.idx == index)
+            ).scalar_one()
+            changed = stored + shift * 1000 if column == "at_us" else f"{stored}x{shift}"
+            connection.execute(
+                update(ledger_leaves).where(ledger_leaves.c.idx == index).values({column: changed})
+            )
+        result = check_database(Database(engine), ledger.verifier)
+        assert not result.ok
+        assert result.failed_index == index, result.line()
+    finally:
+        engine.dispose()
+        copy.unlink()
