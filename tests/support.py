@@ -7,6 +7,7 @@ from ``conftest``."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,9 +33,11 @@ from consentgate.sim.server import serve_in_background, serve_in_subprocess
 from consentgate.sim.world import SimApp as LiveApp
 from consentgate.sources import Source
 from consentgate.sources.synthetic import generate_platform, platform_stats
+from consentgate.storage import Database
+from consentgate.storage.secrets import server_secret
 from consentgate.storage.tables import ledger_leaves
 from consentgate.testing.webhooks import WebhookReceiver
-from consentgate.tokens import mint_subject_token
+from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, mint_subject_token
 
 __all__ = [
     "NOW",
@@ -48,6 +51,7 @@ __all__ = [
     "UNDER_CI",
     "LiveApp",
     "LiveServer",
+    "WebSite",
     "adults",
     "assert_envelope",
     "client_of",
@@ -56,10 +60,13 @@ __all__ = [
     "grant",
     "make_live_app",
     "read",
+    "require_chromium",
     "require_postgres",
     "scoped_ids",
+    "serve_web_site",
     "start_server",
     "subjects_by_age",
+    "web_grant",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
@@ -236,7 +243,7 @@ def client_of(server: LiveServer) -> Iterator[httpx.Client]:
 
 def make_live_app(
     http: httpx.Client,
-    server: LiveServer,
+    server: LiveServer | WebSite,
     *,
     fields: list[str] | None = None,
     registration: dict[str, Any] | None = None,
@@ -279,7 +286,7 @@ def adults(server: LiveServer) -> list[str]:
 
 def grant(
     http: httpx.Client,
-    server: LiveServer,
+    server: LiveServer | WebSite,
     subject: str,
     app: LiveApp,
     fields: list[str],
@@ -324,3 +331,87 @@ def assert_envelope(response: httpx.Response, status: int, code: str | None = No
     assert error["message"]
     if code is not None:
         assert error["code"] == code
+
+
+# --- the web pages: a real `consentgate serve --demo` subprocess and Debian's chromium ------
+
+CHROMIUM = Path("/usr/bin/chromium")
+WEB_SUBJECTS = 300
+
+
+def require_chromium() -> str:
+    """Debian's chromium (``apt-get install chromium``); skipped when absent, failed under
+    ``CI=true`` (the browser tests must run there)."""
+    found = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
+    if found is None:
+        message = "chromium is not installed (apt-get install chromium)"
+        if UNDER_CI:
+            pytest.fail(f"{message}: CI=true, the browser tests must run")
+        pytest.skip(message)
+    return found
+
+
+@dataclass
+class WebSite:
+    """A ``consentgate serve --demo`` process the browser tests drive."""
+
+    base_url: str
+    admin_key: str
+    env: dict[str, str]
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_key}"}
+
+    subject_secret: bytes
+
+    def subject_token(self, subject_id: str) -> str:
+        """A platform token for ``subject_id``, signed with the demo platform's secret (read
+        from the server's database), as the demo identity provider would."""
+        return mint_subject_token(subject_id, self.subject_secret)
+
+    def subject_headers(self, subject_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.subject_token(subject_id)}"}
+
+
+@contextmanager
+def serve_web_site(folder: Path) -> Iterator[WebSite]:
+    """``consentgate serve --demo`` on a fresh SQLite file with a small platform and a known
+    admin key."""
+    admin = "cgop_web_tests_" + uuid.uuid4().hex
+    env = {
+        "CONSENTGATE_DATABASE_URL": f"sqlite:///{folder / 'web.db'}",
+        "CONSENTGATE_ADMIN_KEY": admin,
+        "CONSENTGATE_LEDGER_INTEGRATE_MS": "100",
+    }
+    args = ["--subjects", str(WEB_SUBJECTS), "--seed", str(PLATFORM_SEED)]
+    with serve_in_subprocess(env, log=folder / "serve.log", demo=True, args=args) as base:
+        db = Database.open_existing(env["CONSENTGATE_DATABASE_URL"])
+        try:
+            secret = server_secret(db, DEMO_SUBJECT_KEY_NAME)
+        finally:
+            db.dispose()
+        yield WebSite(base, admin, env, secret)
+
+
+def web_grant(
+    http: httpx.Client,
+    site: WebSite,
+    app: LiveApp,
+    fields: list[str],
+    *,
+    purpose: str = "academic_research",
+    start: int = 1,
+    **extra: Any,
+) -> tuple[str, dict[str, Any]]:
+    """The first subject from ``start`` on who may consent (an adult), with the consent."""
+    for number in range(start, start + 60):
+        subject = str(number)
+        response = http.post(
+            "/v1/me/consents",
+            headers=site.subject_headers(subject),
+            json={"app_id": app.id, "purpose": purpose, "fields": fields} | extra,
+        )
+        if response.status_code == 201:
+            return subject, response.json()
+    raise AssertionError("no subject could consent")

@@ -16,6 +16,7 @@ from consentgate.api.routes import ROUTERS
 from consentgate.cli import app as cli
 from consentgate.runtime import open_runtime
 from consentgate.settings import Settings
+from consentgate.web import console, home, privacy
 from tests.support import ROOT
 
 DOCS = ROOT / "docs"
@@ -70,3 +71,18 @@ def test_the_route_is_documented(path: str) -> None:
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
 def test_the_setting_is_documented(name: str) -> None:
     assert name.upper() in SETTINGS_DOCS, f"CONSENTGATE_{name.upper()} is not documented"
+
+
+WEB_DOCS = (DOCS / "web.md").read_text()
+WEB_ROUTES = sorted(
+    {
+        route.path
+        for router in (home.router, privacy.router, console.router)
+        for route in router.routes
+    }  # type: ignore[attr-defined]
+)
+
+
+@pytest.mark.parametrize("path", WEB_ROUTES)
+def test_the_web_page_is_in_docs_web_md(path: str) -> None:
+    assert f"{path}`" in WEB_DOCS, f"docs/web.md does not describe {path}"

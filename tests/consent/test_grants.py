@@ -17,7 +17,9 @@ from consentgate.consent import (
     consent_history,
     grant_consent,
     list_consents,
+    live_consents,
     renew_consent,
+    withdraw_all,
     withdraw_consent,
 )
 from consentgate.errors import (
@@ -217,6 +219,34 @@ def test_withdraw_takes_effect_at_once_and_is_as_easy_as_granting(
             subject_id=adult_id,
             consent_id=consent.id,
         )
+
+
+def test_withdraw_all_withdraws_every_live_consent_and_only_the_persons(
+    stores: Stores,
+    catalog: Catalog,
+    source: PlatformSource,
+    signer: ReceiptSigner,
+    adult_id: str,
+    approved_app_id: str,
+) -> None:
+    request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
+    later = NOW + timedelta(days=2)
+    earlier = {c.id for c in live_consents(stores.consents, subject_id=adult_id, now=later)}
+    first = _grant(stores, catalog, source, signer, adult_id, request)
+    second = _grant(stores, catalog, source, signer, adult_id, request | {"fields": ["birthday"]})
+    gone = _grant(stores, catalog, source, signer, adult_id, request, ttl=1)  # expired by then
+    live = [c.id for c in live_consents(stores.consents, subject_id=adult_id, now=later)]
+    assert live == sorted(live)
+    assert set(live) == earlier | {first.id, second.id}
+    other = next(s for s in ("2", "3", "4", "5") if s != adult_id)
+    others = {c.id for c in live_consents(stores.consents, subject_id=other, now=later)}
+    withdrawn = withdraw_all(stores.consents, subject_id=adult_id, now=later)
+    assert {c.id for c in withdrawn} == earlier | {first.id, second.id}
+    assert live_consents(stores.consents, subject_id=adult_id, now=later) == []
+    assert withdraw_all(stores.consents, subject_id=adult_id, now=later) == []
+    assert {c.id for c in live_consents(stores.consents, subject_id=other, now=later)} == others
+    expired = [c for c in list_consents(stores.consents, subject_id=adult_id) if c.id == gone.id]
+    assert expired[0].withdrawn_at is None  # an expired consent is left as it is
 
 
 def test_someone_elses_consent_cannot_be_withdrawn_or_renewed(

@@ -15,6 +15,7 @@ from consentgate.api.routes import include_routers
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
 from consentgate.runtime import Runtime, open_runtime
+from consentgate.web import install_web
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -56,4 +57,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     include_routers(app)
+    install_web(app, runtime)  # the privacy centre and the console (docs/web.md)
     return app

@@ -6,7 +6,8 @@ own ``error_code`` and ``http_status``; a 5xx is logged, it is the operator's to
 request that fails validation (400 ``BAD_REQUEST``, never 422), Starlette's HTTP errors
 (an unknown route is a 404 envelope, a wrong method 405) and anything unexpected (500
 ``INTERNAL``: nothing was released). ``/oauth/token`` answers RFC 6749 §5.2 bodies of its
-own (``routes/oauth.py``)."""
+own (``routes/oauth.py``). When the web pages are installed (``app.state.error_page``),
+errors on their paths are the same status and code rendered as a page."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from consentgate.errors import AccessDenied, ConsentGateError
 
@@ -58,9 +60,18 @@ def envelope(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _answer(
+    request: Request, status: int, code: str, message: str, *, extra: dict[str, Any] | None = None
+) -> Response:
+    """The envelope, or the web's page for the same error on a web path."""
+    page = getattr(request.app.state, "error_page", None)
+    shown = page(request, status, code, message) if page is not None else None
+    return shown if shown is not None else envelope(status, code, message, extra=extra)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConsentGateError)
-    async def _library(request: Request, exc: ConsentGateError) -> JSONResponse:
+    async def _library(request: Request, exc: ConsentGateError) -> Response:
         if exc.http_status >= 500:  # the operator's to fix (storage, ledger, keys): say so
             log.error(
                 "service_unavailable",
@@ -70,22 +81,22 @@ def install_error_handlers(app: FastAPI) -> None:
                 detail=exc.message,
             )
         extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
-        return envelope(exc.http_status, exc.error_code, exc.message, extra=extra)
+        return _answer(request, exc.http_status, exc.error_code, exc.message, extra=extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return envelope(400, "BAD_REQUEST", f"invalid request: {where}: {first.get('msg')}")
+        return _answer(request, 400, "BAD_REQUEST", f"invalid request: {where}: {first.get('msg')}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "ERROR")
         message = str(exc.detail) if exc.detail else code
         if exc.status_code == 404:
             message = f"no route {request.url.path!r}: see /docs for the API"
-        return envelope(exc.status_code, code, message)
+        return _answer(request, exc.status_code, code, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,7 +8,9 @@ from consentgate.consent.grants import (
     get_consent,
     grant_consent,
     list_consents,
+    live_consents,
     renew_consent,
+    withdraw_all,
     withdraw_consent,
 )
 from consentgate.consent.memory import MemoryConsentStore
@@ -33,6 +35,8 @@ __all__ = [
     "get_consent",
     "grant_consent",
     "list_consents",
+    "live_consents",
     "renew_consent",
+    "withdraw_all",
     "withdraw_consent",
 ]

@@ -17,6 +17,7 @@ from consentgate.apps import App, AppStore, get_app
 from consentgate.authz import Actor
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
+from consentgate.consent.live import is_live
 from consentgate.consent.receipts import ReceiptSigner, kantara_receipt
 from consentgate.consent.records import Consent, ConsentEvent
 from consentgate.consent.requests import GrantRequest
@@ -37,7 +38,9 @@ __all__ = [
     "get_consent",
     "grant_consent",
     "list_consents",
+    "live_consents",
     "renew_consent",
+    "withdraw_all",
     "withdraw_consent",
 ]
 
@@ -202,6 +205,44 @@ def list_consents(
 ) -> list[Consent]:
     """Consents ordered by id, filtered by subject and/or app; ``after`` pages on."""
     return consents.page(subject_id=subject_id, app_id=app_id, after=after, limit=limit)
+
+
+def live_consents(
+    consents: ConsentStore, *, subject_id: str, now: datetime | None = None
+) -> list[Consent]:
+    """Every consent of ``subject_id`` that is live at ``now`` (granted, not expired, not
+    withdrawn), ordered by id."""
+    now_us = to_micros(now or utc_now())
+    found: list[Consent] = []
+    after: str | None = None
+    while True:
+        page = consents.page(subject_id=subject_id, after=after, limit=500)
+        found += [
+            c
+            for c in page
+            if is_live(
+                granted_us=to_micros(c.granted_at),
+                expires_us=to_micros(c.expires_at),
+                withdrawn_us=None if c.withdrawn_at is None else to_micros(c.withdrawn_at),
+                now_us=now_us,
+            )
+        ]
+        if len(page) < 500:
+            return found
+        after = page[-1].id
+
+
+def withdraw_all(
+    consents: ConsentStore, *, subject_id: str, now: datetime | None = None
+) -> list[Consent]:
+    """Withdraw every live consent of ``subject_id``; the consents withdrawn (one withdrawn
+    meanwhile by another request is skipped, not an error)."""
+    moment = now or utc_now()
+    withdrawn = []
+    for consent in live_consents(consents, subject_id=subject_id, now=moment):
+        if consents.withdraw(subject_id=subject_id, consent_id=consent.id, at_us=to_micros(moment)):
+            withdrawn.append(consent)
+    return withdrawn
 
 
 def consent_history(consents: ConsentStore, *, consent_id: str) -> list[ConsentEvent]:

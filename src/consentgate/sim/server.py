@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,17 +57,19 @@ def serve_in_subprocess(
     host: str = "127.0.0.1",
     demo: bool = False,
     workers: int = 1,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Run ``consentgate serve`` (``--demo`` when ``demo``, ``--workers`` processes) with
-    ``env`` (CONSENTGATE_* settings) until the block ends; its log goes to ``log``. Yields its
-    base URL once ``/healthz`` answers (from every worker: each is asked on a connection of
-    its own until as many answered as there are workers)."""
+    """Run ``consentgate serve`` (``--demo`` when ``demo``, ``--workers`` processes, then
+    ``args``) with ``env`` (CONSENTGATE_* settings) until the block ends; its log goes to
+    ``log``. Yields its base URL once ``/healthz`` answers (from every worker: each is asked
+    on a connection of its own until as many answered as there are workers)."""
     port = free_port(host)
     command = [sys.executable, "-m", "consentgate", "serve", "--host", host, "--port", str(port)]
     if demo:
         command.append("--demo")
     if workers != 1:
         command += ["--workers", str(workers)]
+    command += list(args)
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 — our own interpreter and CLI
             command, env={**os.environ, **env}, stdout=sink, stderr=sink, start_new_session=True
