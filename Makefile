@@ -35,7 +35,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/decide.py --json
-	$(BIN)/python benchmarks/gateway_http.py --json --repeat 3
+	$(BIN)/python benchmarks/gateway_http.py --json --rounds 3
 	$(BIN)/python benchmarks/detector.py --json
 	$(BIN)/python benchmarks/ledger.py --json
 	$(BIN)/python benchmarks/breach_scope.py --json

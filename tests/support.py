@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -45,6 +46,7 @@ __all__ = [
     "PLATFORM_SEED",
     "PLATFORM_SUBJECTS",
     "POSTGRES_URL",
+    "REDIS_URL",
     "REGISTRATION",
     "ROOT",
     "SUBJECT_SECRET",
@@ -62,6 +64,7 @@ __all__ = [
     "read",
     "require_chromium",
     "require_postgres",
+    "require_redis",
     "scoped_ids",
     "serve_web_site",
     "start_server",
@@ -74,6 +77,8 @@ POSTGRES_URL = os.environ.get(
     "CONSENTGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# the detector's shared windows: a database of its own on the machine's Redis
+REDIS_URL = os.environ.get("CONSENTGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 PLATFORM_SUBJECTS = 400
 PLATFORM_SEED = 11
@@ -121,6 +126,20 @@ def require_postgres() -> None:
         if UNDER_CI:
             pytest.fail(f"{problem} (CI=true: the PostgreSQL tests must run)")
         pytest.skip(problem)
+
+
+def require_redis() -> None:
+    """Skip (fail under ``CI=true``) when Redis does not answer at ``REDIS_URL``."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        problem = f"Redis at {REDIS_URL} is unreachable: {exc.__class__.__name__}"
+        if UNDER_CI:
+            pytest.fail(f"{problem} (CI=true: the Redis tests must run)")
+        pytest.skip(problem)
+    finally:
+        client.close()
 
 
 @contextmanager

@@ -82,6 +82,7 @@ OWNERS = {
     "rights_requests": "rights",
     "rights_request_events": "rights",
     "signing_keys": "storage",
+    "decision_version": "storage",
     "server_secrets": "storage",
     "metadata": "storage",
 }

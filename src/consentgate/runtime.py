@@ -27,9 +27,9 @@ from consentgate.breach import BreachContext, LedgerScope, ScopeEngine, WebhookN
 from consentgate.catalog import Catalog, default_catalog, load_catalog
 from consentgate.clock import clock_offset, reset_clock, start_clock_at, to_micros, utc_now
 from consentgate.consent import ConsentStore, ReceiptSigner
-from consentgate.detect import Detector
+from consentgate.detect import Detector, connect_redis, memory_windows, redis_windows
 from consentgate.errors import InvalidInput
-from consentgate.gateway import DisclosureRecorder, Gateway, IdSealer, Watch
+from consentgate.gateway import DecisionCache, DisclosureRecorder, Gateway, IdSealer, Watch
 from consentgate.ledger.integrator import Integrator
 from consentgate.notices import NoticeDispatcher
 from consentgate.rights import Rights, open_request_store
@@ -40,6 +40,7 @@ from consentgate.storage.at_rest import seal_at_rest
 from consentgate.storage.database import Database
 from consentgate.storage.master import load_master_key
 from consentgate.storage.secrets import server_secret
+from consentgate.storage.version import VersionReader
 from consentgate.stores import Stores, open_stores
 from consentgate.tokens import DEMO_SUBJECT_KEY_NAME, AppTokens, SubjectTokens
 from consentgate.transparency import PoliticalRegister
@@ -140,6 +141,7 @@ def open_runtime(settings: Settings | None = None, *, create: bool = True) -> Ru
         raise
     source, source_db = _source(settings, db, catalog)
     stores = open_stores(db, ledger_origin=settings.ledger_origin)
+    version = VersionReader(db)  # the decision cache's check, one query a read
     sealer = IdSealer(server_secret(db, "scoped-ids", size=64))
     subject_secret = _subject_secret(settings, db)
     recorder = DisclosureRecorder(
@@ -207,6 +209,7 @@ def open_runtime(settings: Settings | None = None, *, create: bool = True) -> Ru
             recorder=recorder,
             watch=watch,
             reads_on_loop=db.is_sqlite,
+            cache=DecisionCache(stores, catalog, version),
         ),
         breach_context=breach_context,
         rights=rights,
@@ -275,8 +278,15 @@ def _watch(
     ``CONSENTGATE_DETECT`` is off."""
     if not settings.detect:
         return None
+    windows = (
+        memory_windows
+        if settings.redis_url is None
+        else redis_windows(connect_redis(settings.redis_url))
+    )
     detector = Detector(
-        settings.thresholds(), consenting=functools.partial(_consenting, stores.consents)
+        settings.thresholds(),
+        consenting=functools.partial(_consenting, stores.consents),
+        windows=windows,
     )
     return Watch(
         detector, contain=functools.partial(contain, stores, context=context, notifier=notifier)

@@ -1,6 +1,8 @@
 """The read path end to end with PostgreSQL behind the server: reads run in worker threads
 there (on SQLite a single-subject read runs on the event loop), so this is their own check
-of consent filtering, the write-ahead leaf, withdrawal, and identical refusals."""
+of consent filtering, the write-ahead leaf, withdrawal, and identical refusals — with the
+server in a thread of this process and as ``consentgate serve --workers 2`` (a withdrawal
+one process handles is refused by the other on the next request, I4)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ from consentgate.storage.tables import ledger_leaves
 from tests.support import (
     LiveServer,
     adults,
-    client_of,
+    fresh_schema,
     grant,
     make_live_app,
     read,
+    require_postgres,
     scoped_ids,
     start_server,
 )
@@ -28,19 +31,25 @@ from tests.support import (
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=[0, 2], ids=["in-thread", "two-workers"])
 def pg_server(
-    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    require_postgres()
     folder: Path = tmp_path_factory.mktemp("pg-server")
-    with start_server(folder, database_url=postgres_server_url, detect=False) as server:
+    with (
+        fresh_schema() as url,  # a schema of its own for each
+        start_server(folder, database_url=url, detect=False, workers=request.param) as server,
+    ):
         assert not is_sqlite(server.runtime.engine)
         yield server
 
 
 @pytest.fixture
 def pg_http(pg_server: LiveServer) -> Iterator[httpx.Client]:
-    with client_of(pg_server) as client:
+    """A connection per request: with two workers, consecutive requests land on either."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=pg_server.base_url, timeout=30, limits=limits) as client:
         yield client
 
 

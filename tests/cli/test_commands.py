@@ -42,7 +42,7 @@ def as_json(*args: str) -> object:
 
 def test_full_flow_through_the_cli(cli_env: dict[str, str]) -> None:
     init = as_json("init")
-    assert init["schema_revision"] == "0010"  # type: ignore[index]
+    assert init["schema_revision"] == "0011"  # type: ignore[index]
     stats = as_json("platform", "generate", "--subjects", "300", "--seed", "4")
     assert stats["subjects"] == 300  # type: ignore[index]
     code, _, err = invoke("platform", "generate", "--subjects", "300", "--if-missing")

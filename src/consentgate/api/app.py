@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI
 
 from consentgate.api.errors import install_error_handlers
+from consentgate.api.hot_read import HotRead
 from consentgate.api.middleware import RequestContext
 from consentgate.api.routes import include_routers
 from consentgate.errors import InvalidInput
@@ -27,10 +28,11 @@ def app_from_environment() -> FastAPI:
     return create_app(open_runtime())
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
     """The consentgate API over ``runtime`` (the composition root). Nothing starts here: the
     app's lifespan starts the runtime's threads and stops them; the runtime itself (its
-    database) is its owner's to close."""
+    database) is its owner's to close. ``hot_read``: serve the single-subject read through
+    ``api.hot_read`` (off only to compare it with the FastAPI route it stands in for)."""
     if runtime.subject_tokens is None:
         raise InvalidInput(
             "set CONSENTGATE_SUBJECT_TOKEN_SECRET (the HS256 secret of your platform's "
@@ -55,6 +57,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    if hot_read:  # inside RequestContext: the request id, the body cap, the log line
+        app.add_middleware(HotRead, runtime=lambda: runtime)
     app.add_middleware(RequestContext)
     include_routers(app)
     install_web(app, runtime)  # the privacy centre and the console (docs/web.md)

@@ -22,7 +22,13 @@ from starlette.responses import Response
 
 from consentgate.errors import AccessDenied, ConsentGateError
 
-__all__ = ["envelope", "envelope_body", "install_error_handlers"]
+__all__ = [
+    "envelope",
+    "envelope_body",
+    "install_error_handlers",
+    "library_error",
+    "unexpected_error",
+]
 
 log = structlog.get_logger("consentgate.api")
 
@@ -60,6 +66,33 @@ def envelope(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+Answer = tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]  # status, body, headers
+_JSON = (b"content-type", b"application/json")
+_BEARER = (b"www-authenticate", b"Bearer")
+
+
+def library_error(exc: ConsentGateError, request_id: str | None) -> Answer:
+    """A library error's envelope (a 5xx is logged: the operator's to fix — storage,
+    ledger, keys), for FastAPI's handler and the hot read alike."""
+    if exc.http_status >= 500:
+        log.error(
+            "service_unavailable",
+            request_id=request_id,
+            code=exc.error_code,
+            error=type(exc).__name__,
+            detail=exc.message,
+        )
+    extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
+    body = envelope_body(exc.http_status, exc.error_code, exc.message, extra=extra)
+    return exc.http_status, body, [_JSON, _BEARER] if exc.http_status == 401 else [_JSON]
+
+
+def unexpected_error(exc: Exception, request_id: str | None) -> Answer:
+    """Anything unexpected: logged (its type only), 500 ``INTERNAL``, nothing released."""
+    log.error("unhandled_error", request_id=request_id, error=type(exc).__name__)
+    return 500, envelope_body(500, "INTERNAL", "an unexpected error; nothing was released"), [_JSON]
+
+
 def _answer(
     request: Request, status: int, code: str, message: str, *, extra: dict[str, Any] | None = None
 ) -> Response:
@@ -72,16 +105,10 @@ def _answer(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConsentGateError)
     async def _library(request: Request, exc: ConsentGateError) -> Response:
-        if exc.http_status >= 500:  # the operator's to fix (storage, ledger, keys): say so
-            log.error(
-                "service_unavailable",
-                request_id=request.scope.get("state", {}).get("request_id"),
-                code=exc.error_code,
-                error=type(exc).__name__,
-                detail=exc.message,
-            )
+        status, body, _ = library_error(exc, request.scope.get("state", {}).get("request_id"))
+        error = body["error"]
         extra = {"withheld": exc.withheld} if isinstance(exc, AccessDenied) else None
-        return _answer(request, exc.http_status, exc.error_code, exc.message, extra=extra)
+        return _answer(request, status, error["code"], error["message"], extra=extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -100,9 +127,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error(
-            "unhandled_error",
-            request_id=request.scope.get("state", {}).get("request_id"),
-            error=type(exc).__name__,
-        )
-        return envelope(500, "INTERNAL", "an unexpected error; nothing was released")
+        status, body, _ = unexpected_error(exc, request.scope.get("state", {}).get("request_id"))
+        return envelope(status, body["error"]["code"], body["error"]["message"])

@@ -2,6 +2,9 @@
 rules. It holds no I/O of its own except the count of an app's consenting subjects, asked
 of a callable (cached) only when a distinct-count rule needs it.
 
+The windows live in this process (``WindowedSignals``) or, given ``windows``, wherever that
+factory keeps them (``detect.shared.RedisSignals``: shared by every server process).
+
 Thread-safe: the read path calls ``observe`` from worker threads. Once a rule fires for an
 app, the app is marked contained and gives no further findings until it is seen reading
 again after containment (an operator reinstated it): then its signals start afresh.
@@ -15,9 +18,18 @@ import time
 from collections.abc import Callable
 
 from consentgate.detect.rules import Finding, Thresholds, evaluate
-from consentgate.detect.signals import ReadEvent, WindowedSignals
+from consentgate.detect.signals import ReadEvent, Signals, WindowedSignals
 
-__all__ = ["Detector"]
+__all__ = ["Detector", "Windows", "memory_windows"]
+
+# an app's windows: (app id, thresholds, first seen) -> its signals
+Windows = Callable[[str, Thresholds, float], Signals]
+
+
+def memory_windows(_app_id: str, limits: Thresholds, at: float) -> Signals:
+    """The app's windows in this process."""
+    return WindowedSignals(short=limits.short_window, long=limits.long_window, at=at)
+
 
 CONSENTING_TTL_SECONDS = 30.0
 SWEEP_EVERY = 10_000  # events between sweeps of apps idle for a whole long window
@@ -25,12 +37,17 @@ SWEEP_EVERY = 10_000  # events between sweeps of apps idle for a whole long wind
 
 class Detector:
     def __init__(
-        self, thresholds: Thresholds | None = None, *, consenting: Callable[[str], int]
+        self,
+        thresholds: Thresholds | None = None,
+        *,
+        consenting: Callable[[str], int],
+        windows: Windows = memory_windows,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
         self._consenting = consenting
+        self._windows = windows
         self._cache: dict[str, tuple[float, int]] = {}
-        self._apps: dict[str, WindowedSignals] = {}
+        self._apps: dict[str, Signals] = {}
         self._contained: dict[str, float] = {}
         self._lock = threading.Lock()
         self._until_sweep = SWEEP_EVERY
@@ -49,9 +66,7 @@ class Detector:
                 self._apps.pop(event.app_id, None)
             signals = self._apps.get(event.app_id)
             if signals is None:
-                signals = self._apps[event.app_id] = WindowedSignals(
-                    short=limits.short_window, long=limits.long_window, at=event.at
-                )
+                signals = self._apps[event.app_id] = self._windows(event.app_id, limits, event.at)
             signals.observe(event)
             self._until_sweep -= 1
             if self._until_sweep <= 0:
@@ -61,6 +76,7 @@ class Detector:
             )
             if finding is not None:
                 self._contained[event.app_id] = math.inf  # until containment has taken hold
+                signals.restart()  # shared windows: afresh for the other processes too
             return finding
 
     def mark_contained(self, app_id: str, *, at: float) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from consentgate.detect.signals import Count, Distinct, WindowedSignals
+from consentgate.detect.signals import Count, Distinct, Signals
 from consentgate.settings.detect import Thresholds
 
 __all__ = ["Finding", "Thresholds", "evaluate"]
@@ -49,7 +49,7 @@ class Finding:
 
 def evaluate(
     app_id: str,
-    signals: WindowedSignals,
+    signals: Signals,
     limits: Thresholds,
     *,
     at: float,
@@ -125,7 +125,7 @@ def evaluate(
 
 def _distinct_rules(
     app_id: str,
-    signals: WindowedSignals,
+    signals: Signals,
     limits: Thresholds,
     at: float,
     consenting: Callable[[str], int],
@@ -179,7 +179,7 @@ def _distinct_rules(
 
 
 def _burst(
-    signals: WindowedSignals, limits: Thresholds, at: float, found: Callable[..., Finding]
+    signals: Signals, limits: Thresholds, at: float, found: Callable[..., Finding]
 ) -> Finding | None:
     """A minute far above the app's baseline (its long-window mean per bucket of the short
     window), once it has that much history, spent re-reading the same subjects."""

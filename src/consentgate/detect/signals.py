@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 from datasketches import HLL_4, hll_sketch, hll_union
 
@@ -24,7 +25,9 @@ __all__ = [
     "Distinct",
     "ReadEvent",
     "Ring",
+    "Signals",
     "WindowedSignals",
+    "changes",
 ]
 
 HLL_LG_K = 10  # 1,024 registers: about 3 % relative error, at most ~0.6 KiB per sketch
@@ -187,6 +190,10 @@ class WindowedSignals:
         self.last_seen = at
         self.last_evaluated = float("-inf")
 
+    def restart(self) -> None:
+        """Nothing to do: this process' detector drops the app's signals itself once the
+        app is seen reading again after containment."""
+
     def sketches(self) -> list[hll_sketch]:
         """Every sketch the app's windows hold now (what its memory is made of)."""
         return [
@@ -199,34 +206,89 @@ class WindowedSignals:
 
     def observe(self, event: ReadEvent) -> None:
         self.last_seen = max(self.last_seen, event.at)
+        deltas, distinct, fields = changes(event)
         for ring in (self.short, self.long):
             bucket = ring.advance(event.at)
-            ring.add(Count.REQUESTS, bucket)
-            bucket.add_distinct(Distinct.SOURCES, event.source)
-            if event.target is not None:
-                ring.add(Count.TARGET_READS, bucket)
-                bucket.add_distinct(Distinct.TARGETS, event.target)
-            elif event.scoped_id is not None:
-                ring.add(Count.UNRESOLVED, bucket)
-                bucket.add_distinct(Distinct.UNRESOLVED_IDS, event.scoped_id)
-                bucket.add_distinct(Distinct.TARGETS, "?" + event.scoped_id)
-            reasons = set(event.withheld.values())
-            if event.reason is not None:
-                reasons.add(event.reason)
-            if event.target is not None and reasons & CONSENT_REFUSALS:
-                ring.add(Count.REFUSED, bucket)
-            out_of_scope = [f for f, r in event.withheld.items() if r in OUT_OF_SCOPE]
-            out_of_scope += event.unknown_fields
-            if out_of_scope:
-                ring.add(Count.OUT_OF_SCOPE, bucket, len(out_of_scope))
-                _capped_update(bucket.fields, out_of_scope)
-            if event.unknown_purpose or event.reason in PURPOSE_REFUSALS:
-                ring.add(Count.PURPOSE_REFUSED, bucket)
+            for count, amount in enumerate(deltas):
+                if amount:
+                    ring.add(Count(count), bucket, amount)
+            for kind, value in distinct:
+                bucket.add_distinct(kind, value)
+            _capped_update(bucket.fields, fields)
             _capped_update(bucket.purposes, [event.purpose])
-            if event.disclosed:
-                ring.add(Count.DISCLOSURES, bucket, len(event.disclosed))
-                for subject in event.disclosed:
-                    bucket.add_distinct(Distinct.DISCLOSED, subject)
+
+
+def changes(event: ReadEvent) -> tuple[list[int], list[tuple[Distinct, str]], list[str]]:
+    """What ``event`` adds to a bucket of each window: the counter deltas (indexed by
+    ``Count``), the distinct-count values, and the out-of-scope field names (the bucket
+    also keeps the event's purpose) — for memory and for Redis (``detect.shared``) alike."""
+    deltas = [0] * len(Count)
+    deltas[Count.REQUESTS] = 1
+    distinct: list[tuple[Distinct, str]] = [(Distinct.SOURCES, event.source)]
+    if event.target is not None:
+        deltas[Count.TARGET_READS] = 1
+        distinct.append((Distinct.TARGETS, event.target))
+    elif event.scoped_id is not None:
+        deltas[Count.UNRESOLVED] = 1
+        distinct.append((Distinct.UNRESOLVED_IDS, event.scoped_id))
+        distinct.append((Distinct.TARGETS, "?" + event.scoped_id))
+    reasons = set(event.withheld.values())
+    if event.reason is not None:
+        reasons.add(event.reason)
+    if event.target is not None and reasons & CONSENT_REFUSALS:
+        deltas[Count.REFUSED] = 1
+    out_of_scope = [f for f, r in event.withheld.items() if r in OUT_OF_SCOPE]
+    out_of_scope += event.unknown_fields
+    deltas[Count.OUT_OF_SCOPE] = len(out_of_scope)
+    if event.unknown_purpose or event.reason in PURPOSE_REFUSALS:
+        deltas[Count.PURPOSE_REFUSED] = 1
+    deltas[Count.DISCLOSURES] = len(event.disclosed)
+    distinct += [(Distinct.DISCLOSED, subject) for subject in event.disclosed]
+    return deltas, distinct, out_of_scope
+
+
+class Bucket(Protocol):
+    """One bucket as the rules read it."""
+
+    counts: list[int]
+
+    def distinct(self, kind: Distinct) -> float: ...
+
+
+class Window(Protocol):
+    """A sliding window as the rules read it (``Ring``, or Redis' ``detect.shared``)."""
+
+    width: int
+    seconds: int
+
+    @property
+    def totals(self) -> list[int]: ...
+
+    def distinct(self, kind: Distinct) -> float: ...
+
+    def names(self, which: str) -> list[str]: ...
+
+    def current(self) -> Bucket: ...
+
+
+class Signals(Protocol):
+    """One app's windows: in this process (``WindowedSignals``) or in Redis
+    (``detect.shared.RedisSignals``)."""
+
+    first_seen: float
+    last_seen: float
+    last_evaluated: float
+
+    @property
+    def short(self) -> Window: ...
+
+    @property
+    def long(self) -> Window: ...
+
+    def observe(self, event: ReadEvent) -> None: ...
+
+    def restart(self) -> None:
+        """Start the windows afresh for every process that shares them (after a finding)."""
 
 
 def _capped_update(names: set[str], new: Iterable[str]) -> None:

@@ -6,7 +6,9 @@ country with the disclosure).
 
 The processing state is read with every decision, on the same connection as the consents
 (one primary-key lookup): a restriction or objection recorded by any process applies to the
-very next read (I4), with no cache to invalidate."""
+very next read (I4). Given a ``DecisionCache`` (``gateway/hot.py``; the server's read path
+on SQL stores), the app, the consents and the state come from memory instead, checked per
+read against the version the database bumps on every change to them — the same I4."""
 
 from __future__ import annotations
 
@@ -15,7 +17,16 @@ from datetime import datetime
 
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
-from consentgate.policy import Decision, Reason, SubjectState, SubjectView, decide
+from consentgate.gateway.hot import DecisionCache
+from consentgate.policy import (
+    AppView,
+    ConsentView,
+    Decision,
+    Reason,
+    SubjectState,
+    SubjectView,
+    decide,
+)
 from consentgate.sources import Source
 from consentgate.stores import Stores
 
@@ -63,28 +74,33 @@ def evaluate_subject_access(
     purpose: str,
     fields: Sequence[str],
     now: datetime | None = None,
+    cache: DecisionCache | None = None,
 ) -> tuple[Decision, SubjectView | None]:
     """``evaluate_access``, and the subject's attributes it decided on (None: unknown, or
-    the decision could not be made)."""
+    the decision could not be made); the decision state from ``cache`` when given."""
     catalog.require_purpose(purpose)
     requested = catalog.require_fields(fields)
     moment = now or utc_now()
     try:
-        with stores.reading() as read:  # one connection for both
-            app = read.apps.view(app_id, catalog)
+        if cache is not None:
+            version = cache.check()  # first: anything changed before now is seen (I4)
+            app = cache.app(version, app_id)
+            now_us = to_micros(moment)
             consents = (
-                []
-                if subject_id is None
-                else read.consents.decision_views(
-                    subject_id=subject_id, app_id=app_id, catalog=catalog, now_us=to_micros(moment)
-                )
+                [] if subject_id is None else cache.consents(version, subject_id, app_id, now_us)
             )
             state = (
                 SubjectState.NONE
                 if subject_id is None or not consents
-                else read.subjects.decision_state(subject_id)
+                else cache.state(version, subject_id)
             )
-        subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
+            subject = (
+                None if subject_id is None else source.attributes([subject_id]).get(subject_id)
+            )
+        else:
+            app, consents, state, subject = _load(
+                stores, catalog, source, app_id, subject_id, moment
+            )
     except Exception:  # noqa: BLE001 — I3: the decision path fails closed
         failed = Decision(
             (), dict.fromkeys(requested, Reason.DECISION_ERROR), {}, Reason.DECISION_ERROR
@@ -101,3 +117,30 @@ def evaluate_subject_access(
         state=state,
     )
     return decision, subject
+
+
+def _load(
+    stores: Stores,
+    catalog: Catalog,
+    source: Source,
+    app_id: str,
+    subject_id: str | None,
+    moment: datetime,
+) -> tuple[AppView | None, list[ConsentView], SubjectState, SubjectView | None]:
+    """The decision state from the stores, on one connection."""
+    with stores.reading() as read:  # one connection for both
+        app = read.apps.view(app_id, catalog)
+        consents = (
+            []
+            if subject_id is None
+            else read.consents.decision_views(
+                subject_id=subject_id, app_id=app_id, catalog=catalog, now_us=to_micros(moment)
+            )
+        )
+        state = (
+            SubjectState.NONE
+            if subject_id is None or not consents
+            else read.subjects.decision_state(subject_id)
+        )
+    subject = None if subject_id is None else source.attributes([subject_id]).get(subject_id)
+    return app, consents, state, subject

@@ -19,6 +19,7 @@ from consentgate.clock import to_micros
 from consentgate.detect import ReadEvent
 from consentgate.errors import AccessDenied, InvalidInput, StorageUnavailable
 from consentgate.gateway.access import evaluate_subject_access
+from consentgate.gateway.hot import DecisionCache
 from consentgate.gateway.recorder import DisclosureRow
 from consentgate.gateway.results import FriendRead
 from consentgate.gateway.scoped_ids import IdSealer
@@ -78,8 +79,10 @@ class _Planner:
         source: Source,
         sealer: IdSealer,
         watch: Watch | None = None,
+        cache: DecisionCache | None = None,
     ) -> None:
         self.stores = stores
+        self.cache = cache
         self.catalog = catalog
         self.source = source
         self.sealer = sealer
@@ -176,6 +179,7 @@ class _Planner:
             purpose=read.purpose,
             fields=fields,
             now=read.at,
+            cache=self.cache,
         )
         if decision.reason is Reason.DECISION_ERROR:
             raise StorageUnavailable("the decision could not be made, so nothing was released")

@@ -35,6 +35,7 @@ from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
 from consentgate.detect import ReadEvent
 from consentgate.errors import InvalidInput, UnknownField, UnknownPurpose
+from consentgate.gateway.hot import DecisionCache
 from consentgate.gateway.planner import _Planner
 from consentgate.gateway.recorder import DisclosureRow, Recorder
 from consentgate.gateway.results import FriendsRead, SubjectRead
@@ -52,7 +53,8 @@ MAX_FIELDS = 64
 class Gateway:
     """The read path over the stores, the source and the recorder; ``watch`` (harvest
     detection) when detection is on. ``reads_on_loop``: run single-subject reads on the
-    event loop (SQLite) rather than in a worker thread (PostgreSQL)."""
+    event loop (SQLite) rather than in a worker thread (PostgreSQL). ``cache``: the
+    decision state in memory, checked per read (``gateway/hot.py``)."""
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class Gateway:
         recorder: Recorder,
         watch: Watch | None = None,
         reads_on_loop: bool = False,
+        cache: DecisionCache | None = None,
     ) -> None:
         self.catalog = catalog
         self.sealer = sealer
@@ -71,7 +74,7 @@ class Gateway:
         self._watch = watch
         self._reads_on_loop = reads_on_loop
         self._planner = _Planner(
-            stores=stores, catalog=catalog, source=source, sealer=sealer, watch=watch
+            stores=stores, catalog=catalog, source=source, sealer=sealer, watch=watch, cache=cache
         )
 
     async def read_subject(

@@ -41,6 +41,13 @@ _LONG_BUCKETS = _T.long_window[1]
 
 class DetectSettings(CapabilitySettings):
     detect: bool = Field(default=True, description="Harvest detection (CONSENTGATE_DETECT).")
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis shared by every server process (CONSENTGATE_REDIS_URL, redis://host:port/db):"
+            " the detector's windows live there; unset, each process keeps its own."
+        ),
+    )
     detect_short_window_seconds: int = Field(
         default=_T.short_window[0] * _SHORT_BUCKETS, ge=60, le=86_400, multiple_of=_SHORT_BUCKETS
     )

@@ -27,7 +27,7 @@ import dataclasses
 import random
 import secrets
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,14 +256,18 @@ def run_harvest(
     seed: int = 1,
     drip_interval: float = DRIP_INTERVAL,
     report: bool = False,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
 ) -> list[HarvestResult]:
     """Run each strategy (own app, own users) on one world with detection on;
     ``drip_interval`` paces the slow drip (seconds between its requests); ``report`` adds
-    each contained strategy's breach report (Markdown)."""
+    each contained strategy's breach report (Markdown). ``workers`` server processes (each
+    harvester request then on a connection of its own, so it lands on any of them), with
+    ``env`` settings (``CONSENTGATE_REDIS_URL`` to share the detector's windows)."""
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}: choose from {', '.join(STRATEGIES)}")
-    with open_world(subjects=subjects, seed=seed, detect=True) as world:
+    with open_world(subjects=subjects, seed=seed, detect=True, workers=workers, env=env) as world:
         return [
             run_strategy(world, name, seed=seed, drip_interval=drip_interval, report=report)[0]
             for name in strategies
@@ -319,7 +323,7 @@ def _drive(name: str, h: Harvest, requests: Requests) -> HarvestResult:
                 break
             client = clients.get(request.source)
             if client is None:
-                client = clients[request.source] = _client(h.world.base_url, request.source)
+                client = clients[request.source] = _client(h.world, request.source)
             response = client.get(request.path, params=request.params, headers=h.app.headers)
             sent += 1
             reply = _note(response, h)
@@ -368,9 +372,13 @@ def _note(response: httpx.Response, h: Harvest) -> dict[str, Any] | None:
     return body
 
 
-def _client(base_url: str, source: str) -> httpx.Client:
-    transport = httpx.HTTPTransport(local_address=source)
-    return httpx.Client(base_url=base_url, transport=transport, timeout=60)
+def _client(world: World, source: str) -> httpx.Client:
+    """A client from ``source``; with several server processes, one connection a request
+    (the kernel hands each connection to whichever process accepts it first)."""
+    keep = 0 if world.workers > 1 else None
+    limits = httpx.Limits(max_keepalive_connections=keep)
+    transport = httpx.HTTPTransport(local_address=source, limits=limits)
+    return httpx.Client(base_url=world.base_url, transport=transport, timeout=60)
 
 
 def _incident(h: Harvest) -> dict[str, Any] | None:

@@ -62,6 +62,7 @@ class World:
     http: httpx.Client
     admin_key: str
     subject_secret: bytes
+    workers: int = 1  # server processes: more than one, clients spread their requests
     _adults: list[str] = field(default_factory=list)
 
     @property
@@ -182,11 +183,12 @@ def open_world(
     detect: bool,
     clock: datetime | None = None,
     env: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[World]:
     """A temporary database with the demo platform, served by ``consentgate serve`` in its
-    own process on a free port (the simulation's clients run here, in parallel with it).
-    ``clock`` starts both this process's clock and the server's there (the demo clock,
-    ``CONSENTGATE_DEMO_CLOCK``); ``env`` adds settings for the server."""
+    own process (``workers`` processes) on a free port (the simulation's clients run here,
+    in parallel with it). ``clock`` starts both this process's clock and the server's there
+    (the demo clock, ``CONSENTGATE_DEMO_CLOCK``); ``env`` adds settings for the server."""
     with tempfile.TemporaryDirectory(prefix="consentgate-sim-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'sim.db'}"
         runtime = open_runtime(
@@ -207,10 +209,10 @@ def open_world(
                 environment["CONSENTGATE_DEMO_CLOCK"] = clock.isoformat()
             with (
                 serve_in_subprocess(
-                    environment, log=Path(folder) / "server.log", demo=True
+                    environment, log=Path(folder) / "server.log", demo=True, workers=workers
                 ) as base_url,
                 httpx.Client(base_url=base_url, timeout=60) as http,
             ):
-                yield World(runtime, base_url, http, admin, subject_secret.encode())
+                yield World(runtime, base_url, http, admin, subject_secret.encode(), workers)
         finally:
             runtime.close()

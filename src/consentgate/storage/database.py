@@ -23,6 +23,7 @@ from consentgate.storage.engine import (
     sqlite_path,
 )
 from consentgate.storage.master import MasterKey, load_master_key, private_file
+from consentgate.storage.raw import close_raw_reads
 
 __all__ = ["Database", "SqlStore"]
 
@@ -110,6 +111,7 @@ class Database:
         return make_url(str(self.engine.url)).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
+        close_raw_reads(self.engine)
         self.engine.dispose()
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "breaches",
     "consent_events",
     "consents",
+    "decision_version",
     "ledger_checkpoints",
     "ledger_leaves",
     "ledger_nodes",
@@ -125,6 +126,14 @@ consent_events = Table(
     Column("event", String(16), nullable=False),
     Column("at_us", BigInteger, nullable=False),
     Column("expires_us", BigInteger, nullable=True),
+)
+
+# one row (id 1): bumped by triggers on apps, consents and subject_states (migration 0010)
+decision_version = Table(
+    "decision_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 signing_keys = Table(

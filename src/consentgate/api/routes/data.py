@@ -1,6 +1,11 @@
 """App endpoints: the protected read path (``/v1/subjects/...``) and the app's consenting
 subjects (``/v1/app/subjects``).
 
+A well-formed single-subject read never reaches ``read_subject`` in a server: the hot read
+(``api/hot_read.py``) in front of the router serves it with the same answers and hands
+everything else on, so this route is the read's OpenAPI, its refusals of malformed
+requests, and the reference the hot read is tested against (``create_app(hot_read=False)``).
+
 The reads return the gateway's committed result as a dict and let FastAPI validate it
 against the response model and write it in pydantic's Rust serializer (its ``dump_json``
 fast path). That keeps the model on the hot read itself, not only in the OpenAPI: measured
