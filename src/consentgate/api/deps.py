@@ -31,6 +31,7 @@ __all__ = [
     "require_live_app",
     "runtime_of",
     "strict_query",
+    "token_app",
 ]
 
 
@@ -58,10 +59,9 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
-async def _token_app(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> str:
+async def token_app(runtime: Runtime, authorization: str | None) -> str:
     """The app id of a valid access token issued under the app's current client secret
-    (one rotated since ends its tokens). Its status is checked where the request is
-    served: by the decision itself on the read path, by ``require_live_app`` elsewhere."""
+    (one rotated since ends its tokens) — for ``TokenApp`` and the hot read alike."""
     app_id, version = runtime.app_tokens.claims(bearer(authorization))
     current = (
         runtime.stores.apps.secret_version(app_id)  # SQLite: a local read, on the loop
@@ -71,6 +71,12 @@ async def _token_app(runtime: RuntimeDep, authorization: AuthorizationHeader = N
     if current != version:
         raise InvalidToken("the app's client secret was rotated since: get a new token")
     return app_id
+
+
+async def _token_app(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> str:
+    """``token_app``. The app's status is checked where the request is served: by the
+    decision itself on the read path, by ``require_live_app`` elsewhere."""
+    return await token_app(runtime, authorization)
 
 
 def require_live_app(runtime: Runtime, app_id: str) -> None:
