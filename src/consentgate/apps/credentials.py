@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import secrets
 
 from pwdlib import PasswordHash
@@ -15,6 +16,7 @@ __all__ = [
     "new_client_id",
     "new_client_secret",
     "new_notification_secret",
+    "secret_version",
     "verify_secret",
     "verify_unknown",
 ]
@@ -63,3 +65,9 @@ def verify_unknown(secret: str) -> bool:
     ids exist. Always False."""
     verify_secret(secret, _dummy_hash())
     return False
+
+
+def secret_version(secret_hash: str) -> str:
+    """A short fingerprint of the stored hash (salted, so each new secret gives a new one):
+    put in every access token, so rotating the secret invalidates the tokens of the old."""
+    return hashlib.sha256(secret_hash.encode("ascii")).hexdigest()[:16]
