@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from consentgate.api.errors import install_error_handlers
 from consentgate.api.hot_read import HotRead
@@ -26,6 +28,24 @@ def app_from_environment() -> FastAPI:
     of ``consentgate serve --workers N`` calls (its runtime lives as long as the process)."""
     configure_logging()
     return create_app(open_runtime())
+
+
+class _ConsentGate(FastAPI):
+    """FastAPI with ``RequestContext`` (request id, body cap, the log line) and the hot read
+    in front of its whole middleware stack: every request passes ``RequestContext`` first;
+    the well-formed single-subject read is then served by ``HotRead`` without FastAPI's own
+    layers (error, telemetry, body-limit middleware, the routers), anything else goes on
+    into them. An unexpected error FastAPI answers 500 also carries ``X-Request-Id``."""
+
+    def __init__(self, *, hot_read: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hot_read = hot_read
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if self._hot_read:
+            stack = HotRead(stack, runtime=lambda: self.state.runtime)
+        return RequestContext(stack)
 
 
 def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
@@ -49,7 +69,8 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
         finally:
             runtime.stop()
 
-    app = FastAPI(
+    app = _ConsentGate(
+        hot_read=hot_read,
         title="consentgate",
         version="1",
         summary="Per-field, own-consent release of personal data to third-party apps.",
@@ -57,9 +78,6 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    if hot_read:  # inside RequestContext: the request id, the body cap, the log line
-        app.add_middleware(HotRead, runtime=lambda: runtime)
-    app.add_middleware(RequestContext)
     include_routers(app)
     install_web(app, runtime)  # the privacy centre and the console (docs/web.md)
     return app
