@@ -394,16 +394,20 @@ class WebSite:
 
 
 @contextmanager
-def serve_web_site(folder: Path) -> Iterator[WebSite]:
+def serve_web_site(
+    folder: Path, *, showcase: bool = False, subjects: int = WEB_SUBJECTS
+) -> Iterator[WebSite]:
     """``consentgate serve --demo`` on a fresh SQLite file with a small platform and a known
-    admin key."""
+    admin key (the showcase apps only when ``showcase``)."""
     admin = "cgop_web_tests_" + uuid.uuid4().hex
     env = {
         "CONSENTGATE_DATABASE_URL": f"sqlite:///{folder / 'web.db'}",
         "CONSENTGATE_ADMIN_KEY": admin,
         "CONSENTGATE_LEDGER_INTEGRATE_MS": "100",
     }
-    args = ["--subjects", str(WEB_SUBJECTS), "--seed", str(PLATFORM_SEED)]
+    args = ["--subjects", str(subjects), "--seed", str(PLATFORM_SEED)]
+    if not showcase:
+        args.append("--no-showcase")
     with serve_in_subprocess(env, log=folder / "serve.log", demo=True, args=args) as base:
         db = Database.open_existing(env["CONSENTGATE_DATABASE_URL"])
         try:

@@ -16,7 +16,7 @@ from consentgate.api.routes import ROUTERS
 from consentgate.cli import app as cli
 from consentgate.runtime import open_runtime
 from consentgate.settings import Settings
-from consentgate.web import console, home, privacy
+from consentgate.web import console, console_more, home, privacy, privacy_data
 from tests.support import ROOT
 
 DOCS = ROOT / "docs"
@@ -77,9 +77,15 @@ WEB_DOCS = (DOCS / "web.md").read_text()
 WEB_ROUTES = sorted(
     {
         route.path
-        for router in (home.router, privacy.router, console.router)
-        for route in router.routes
-    }  # type: ignore[attr-defined]
+        for router in (
+            home.router,
+            privacy.router,
+            privacy_data.router,
+            console.router,
+            console_more.router,
+        )
+        for route in router.routes  # type: ignore[attr-defined]
+    }
 )
 
 

@@ -168,6 +168,8 @@ def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str,
         return {}  # the client's credentials are in the body
     if path.startswith("/v1/me"):
         return credentials["subject"]
+    if path == "/v1/catalog" or path.endswith("/profile"):
+        return {}  # public, for apps' own consent screens
     if path.startswith(
         ("/v1/apps", "/v1/incidents", "/v1/requests", "/v1/breaches", "/v1/records-of-processing")
     ):
@@ -260,6 +262,8 @@ def _well_formed(known: Known) -> list[tuple[str, dict[str, Any], int]]:
         ("GET /v1/transparency/political", {}, 200),
         ("GET /v1/transparency/political", {"query": {"format": "csv", "limit": 1}}, 200),
         ("GET /v1/receipts/jwks", {}, 200),
+        ("GET /v1/catalog", {}, 200),
+        ("GET /v1/apps/{app_id}/profile", {"path_parameters": {"app_id": known.app.id}}, 200),
         ("GET /healthz", {}, 200),
         ("GET /v1/rights/capabilities", {}, 200),
         ("GET /v1/me/requests", {}, 200),

@@ -15,6 +15,7 @@ from consentgate.consent import (
     ConsentPolicy,
     ReceiptSigner,
     consent_history,
+    daily_activity,
     grant_consent,
     list_consents,
     live_consents,
@@ -247,6 +248,38 @@ def test_withdraw_all_withdraws_every_live_consent_and_only_the_persons(
     assert {c.id for c in live_consents(stores.consents, subject_id=other, now=later)} == others
     expired = [c for c in list_consents(stores.consents, subject_id=adult_id) if c.id == gone.id]
     assert expired[0].withdrawn_at is None  # an expired consent is left as it is
+
+
+def test_daily_activity_counts_grants_and_withdrawals_on_their_days(
+    stores: Stores,
+    catalog: Catalog,
+    source: PlatformSource,
+    signer: ReceiptSigner,
+    adult_id: str,
+    approved_app_id: str,
+) -> None:
+    days = {"since": NOW.date() - timedelta(days=3), "until": NOW.date() + timedelta(days=3)}
+    before = daily_activity(stores.consents, **days)
+    request = {"app_id": approved_app_id, "purpose": "analytics", "fields": ["name"]}
+    kept = _grant(stores, catalog, source, signer, adult_id, request)
+    gone = _grant(stores, catalog, source, signer, adult_id, request, now=NOW + timedelta(days=1))
+    withdraw_consent(
+        stores.consents, subject_id=adult_id, consent_id=gone.id, now=NOW + timedelta(days=2)
+    )
+    after = daily_activity(stores.consents, **days)
+    moved = {
+        kind: {
+            day: n - before[kind].get(day, 0)
+            for day, n in after[kind].items()
+            if n != before[kind].get(day, 0)
+        }
+        for kind in ("granted", "withdrawn")
+    }
+    assert moved == {
+        "granted": {kept.granted_at.date(): 1, gone.granted_at.date(): 1},
+        "withdrawn": {(NOW + timedelta(days=2)).date(): 1},
+    }
+    assert all(days["since"] <= d <= days["until"] for k in after for d in after[k])
 
 
 def test_someone_elses_consent_cannot_be_withdrawn_or_renewed(

@@ -6,8 +6,9 @@ the same answers from every ledger."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import rfc8785
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, update
 
 from consentgate.clock import to_micros
-from consentgate.ledger import Entry, Leaf, LedgerStore, MemoryLedger, SqlLedger
+from consentgate.ledger import Entry, Leaf, LedgerStore, MemoryLedger, SqlLedger, daily_disclosures
 from consentgate.ledger.fsck import check_database
 from consentgate.ledger.merkle import MemoryTree
 from consentgate.ledger.note import NoteSigner
@@ -138,3 +139,25 @@ def test_the_registers_questions_have_the_same_answers_everywhere(db: Database) 
         assert [i for i, _ in ledger.app_leaves(["app_a", "app_c"], end=4)] == [0, 2, 3]
         assert ledger.app_leaves([], end=4) == []
         assert ledger.app_leaves(["app_z"], end=4) == []
+
+
+def test_the_consoles_questions_have_the_same_answers_everywhere(db: Database) -> None:
+    """When the latest checkpoint was signed, and disclosures per app per day."""
+    for ledger in _ledgers(db):
+        assert ledger.checkpoint_signed_at() is None
+        day = 24 * 3600 * 1_000_000
+        entries = [_entry("1", "app_a", "DE", 0), _entry("2", "app_b", "FR", 1)]
+        entries.append(
+            dataclasses.replace(_entry("3", "app_a", "IT", 2), at_us=to_micros(T0) + day)
+        )
+        ledger.append(entries)
+        ledger.integrate(now=T0)
+        assert ledger.checkpoint_signed_at() == T0
+        ledger.integrate(now=T0 + timedelta(hours=1))  # nothing new: no new checkpoint
+        assert ledger.checkpoint_signed_at() == T0
+        ledger.append([_entry("4", "app_b", "FR", 3)])
+        ledger.integrate(now=T0 + timedelta(hours=2))
+        assert ledger.checkpoint_signed_at() == T0 + timedelta(hours=2)
+        counts = daily_disclosures(row.data for row in ledger.rows(0))
+        first, second = T0.date(), (T0 + timedelta(days=1)).date()
+        assert counts == {"app_a": {first: 1, second: 1}, "app_b": {first: 2}}

@@ -169,3 +169,59 @@ def test_errors_are_pages_with_the_apis_status_and_code(site: WebSite) -> None:
         api_missing = client.get("/v1/no-such-route")
         assert api_missing.status_code == 404
         assert api_missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+def _post_routes(prefix: str) -> list[str]:
+    from consentgate.web import console, console_more, privacy, privacy_data
+
+    routers = (privacy.router, privacy_data.router, console.router, console_more.router)
+    return sorted(
+        route.path.replace("{consent_id}", "c_x")
+        .replace("{app_id}", "app_x")
+        .replace("{request_id}", "dsr_x")
+        for router in routers
+        for route in router.routes
+        if "POST" in getattr(route, "methods", set()) and route.path.startswith(prefix)
+    )
+
+
+def test_every_form_of_a_signed_in_page_needs_its_csrf_token(site: WebSite) -> None:
+    privacy_posts = _post_routes("/privacy")
+    console_posts = _post_routes("/console")
+    assert len(privacy_posts) >= 7
+    assert len(console_posts) >= 9
+    with _client(site) as person:
+        _demo_sign_in(person, "9")
+        for path in privacy_posts:
+            answer = person.post(path, data={"csrf": "forged", "subject": "9", "type": "erasure"})
+            assert answer.status_code == 403, path
+    with _client(site) as operator:
+        page = operator.get("/console/login")
+        operator.post("/console/login", data={"csrf": _csrf(page.text), "key": site.admin_key})
+        for path in console_posts:
+            answer = operator.post(path, data={"csrf": "forged", "key": site.admin_key})
+            assert answer.status_code == 403, path
+
+
+def test_sign_in_goes_back_only_to_a_privacy_page(site: WebSite) -> None:
+    cases = {
+        "/privacy/disclosures": "/privacy/disclosures",
+        "//evil.example/privacy": "/privacy",
+        "https://evil.example/": "/privacy",
+        "/privacy//evil.example": "/privacy",
+        "/privacy\\\\evil": "/privacy",
+        "/console/apps": "/privacy",
+    }
+    for wanted, landed in cases.items():
+        with _client(site) as client:
+            page = client.get("/privacy/login", params={"next": wanted})
+            signed = client.post(
+                "/privacy/login/demo",
+                data={"csrf": _csrf(page.text), "subject": "10", "next": wanted},
+            )
+            assert signed.status_code == 303
+            assert signed.headers["location"] == landed, wanted
+    with _client(site) as client:
+        sent = client.get("/privacy/disclosures")
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/privacy/login?next=%2Fprivacy%2Fdisclosures"

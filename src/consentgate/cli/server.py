@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from typing import Annotated
 
+import httpx
+import structlog
 import typer
 import uvicorn
 
@@ -18,9 +22,11 @@ from consentgate.operators import Role, create_operator_key, seed_operator_key
 from consentgate.runtime import Runtime, open_runtime
 from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
+from consentgate.sim.showcase import seed_showcase
 from consentgate.sources.synthetic import generate_platform, platform_stats
 from consentgate.tokens import mint_subject_token
 
+log = structlog.get_logger("consentgate.cli")
 subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo platform.")
 operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
 
@@ -44,6 +50,13 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Server processes (each with its own runtime).")
     ] = 1,
+    showcase: Annotated[
+        bool,
+        typer.Option(
+            help="Under --demo, seed three apps to look at in the console and the privacy "
+            "centre when the registry is empty."
+        ),
+    ] = True,
 ) -> None:
     """Serve the consentgate HTTP API (OpenAPI at /docs). With ``--workers N`` the set-up
     (migration, demo platform, operator key) happens once here, then N processes serve the
@@ -52,6 +65,7 @@ def serve(
     runtime = open_runtime(load_settings(demo=True) if demo else None)
     app = create_app(runtime)  # refuses a server that could verify no subject token
     admin = runtime.settings.admin_key
+    key: str | None = None
     if admin is not None:
         seed_operator_key(runtime.stores.operators, admin.get_secret_value())
     if runtime.settings.demo:
@@ -72,6 +86,8 @@ def serve(
             "\n".join(
                 [
                     f"consentgate demo on {base} — OpenAPI at {base}/docs",
+                    f"privacy centre: {base}/privacy/login (pick a demo person, e.g. 1)",
+                    f"DPO console:    {base}/console/login (the operator key above)",
                     "try:",
                     f"  curl -s {base}/v1/apps -H 'Authorization: Bearer {key}'",
                     f"  curl -s {base}/v1/me/consents -H 'Authorization: Bearer {token}'",
@@ -80,6 +96,8 @@ def serve(
             )
         )
     if workers == 1:
+        if runtime.settings.demo and showcase and key is not None:
+            _showcase_when_up(runtime, f"http://{host}:{port}", key, seed=seed)
         try:
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
         finally:
@@ -97,6 +115,29 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _showcase_when_up(runtime: Runtime, base: str, key: str, *, seed: int) -> None:
+    """Seed the showcase apps (``sim.showcase``) over HTTP once the server answers, in a
+    thread of its own; a failure is logged, the server serves on."""
+
+    def run() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        try:
+            made = seed_showcase(runtime, base, key, seed=seed)
+        except Exception as exc:  # noqa: BLE001 — a demo nicety must never stop the server
+            log.warning("showcase_failed", error=type(exc).__name__, detail=str(exc)[:200])
+            return
+        if made.get("seeded"):
+            log.info("showcase_seeded", **made)
+
+    threading.Thread(target=run, name="consentgate-showcase", daemon=True).start()
 
 
 def demo(

@@ -5,6 +5,7 @@ lifecycle, ``receipts`` the signed Kantara receipts."""
 
 from consentgate.consent.grants import (
     consent_history,
+    daily_activity,
     get_consent,
     grant_consent,
     list_consents,
@@ -32,6 +33,7 @@ __all__ = [
     "ReceiptSigner",
     "SqlConsentStore",
     "consent_history",
+    "daily_activity",
     "get_consent",
     "grant_consent",
     "list_consents",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from consentgate.apps import App, AppStore, get_app
@@ -34,6 +34,7 @@ from consentgate.validation import parse_model
 
 __all__ = [
     "consent_history",
+    "daily_activity",
     "get_consent",
     "grant_consent",
     "list_consents",
@@ -239,6 +240,28 @@ def withdraw_all(
         if consents.withdraw(subject_id=subject_id, consent_id=consent.id, at_us=to_micros(moment)):
             withdrawn.append(consent)
     return withdrawn
+
+
+def daily_activity(
+    consents: ConsentStore, *, since: date, until: date
+) -> dict[str, dict[date, int]]:
+    """How many consents were granted and how many withdrawn on each UTC day from
+    ``since`` to ``until`` (both included): ``{"granted": {day: n}, "withdrawn": {...}}``.
+    Reads every consent (one page at a time)."""
+    counts: dict[str, dict[date, int]] = {"granted": {}, "withdrawn": {}}
+    after: str | None = None
+    while True:
+        page = consents.page(after=after, limit=1000)
+        for consent in page:
+            for kind, moment in (
+                ("granted", consent.granted_at),
+                ("withdrawn", consent.withdrawn_at),
+            ):
+                if moment is not None and since <= (day := moment.astimezone(UTC).date()) <= until:
+                    counts[kind][day] = counts[kind].get(day, 0) + 1
+        if len(page) < 1000:
+            return counts
+        after = page[-1].id
 
 
 def consent_history(consents: ConsentStore, *, consent_id: str) -> list[ConsentEvent]:

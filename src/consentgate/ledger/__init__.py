@@ -21,7 +21,7 @@ from consentgate.ledger.protocol import (
     StoredLeaf,
     Usage,
 )
-from consentgate.ledger.reports import ScopeTally
+from consentgate.ledger.reports import ScopeTally, daily_disclosures
 from consentgate.ledger.store import SqlLedger, open_ledger, stored_verifier
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "StoredLeaf",
     "Usage",
     "country_code",
+    "daily_disclosures",
     "leaf_hash",
     "open_checkpoint",
     "open_ledger",

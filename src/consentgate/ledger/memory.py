@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from consentgate.clock import to_micros, utc_now
+from consentgate.clock import from_micros, to_micros, utc_now
 from consentgate.errors import ProofError
 from consentgate.ledger import reports
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
@@ -91,6 +91,11 @@ class MemoryLedger:
     def checkpoint(self) -> Checkpoint | None:
         with self._lock:
             return self._latest()
+
+    def checkpoint_signed_at(self) -> datetime | None:
+        with self._lock:
+            signed = self._state.signed_us
+            return from_micros(signed[-1]) if signed else None
 
     def checkpoint_before(self, at_us: int) -> Checkpoint | None:
         with self._lock:

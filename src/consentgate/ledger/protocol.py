@@ -153,6 +153,10 @@ class LedgerStore(Protocol):
 
     def checkpoint(self) -> Checkpoint | None: ...
 
+    def checkpoint_signed_at(self) -> datetime | None:
+        """When the latest checkpoint was signed (None: none was)."""
+        ...
+
     def checkpoint_before(self, at_us: int) -> Checkpoint | None:
         """The latest checkpoint signed at or before ``at_us`` (None: none was)."""
         ...

@@ -6,7 +6,7 @@ fetch of nodes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from consentgate.clock import from_micros
 from consentgate.ledger.leaves import Leaf, pseudonym
@@ -20,7 +20,16 @@ from consentgate.ledger.protocol import (
     Usage,
 )
 
-__all__ = ["ScopeTally", "disclosures", "link", "needed_nodes", "recipients", "scope", "usage"]
+__all__ = [
+    "ScopeTally",
+    "daily_disclosures",
+    "disclosures",
+    "link",
+    "needed_nodes",
+    "recipients",
+    "scope",
+    "usage",
+]
 
 DISCLOSURE = "disclosure"
 
@@ -209,6 +218,20 @@ def usage(leaves: Iterable[bytes]) -> list[Usage]:
         Usage(app, purpose, tuple(sorted(fields)), records, len(people))
         for (app, purpose), (fields, people, records) in sorted(seen.items())
     ]
+
+
+def daily_disclosures(leaves: Iterable[bytes]) -> dict[str, dict[date, int]]:
+    """Per app (by id), how many disclosure ``leaves`` name it on each UTC day (by the
+    leaf's own time)."""
+    counts: dict[str, dict[date, int]] = {}
+    for data in leaves:
+        leaf = Leaf.decode(data)
+        if leaf.kind != DISCLOSURE:
+            continue
+        day = _at(leaf.ts_ms).date()
+        per_day = counts.setdefault(leaf.app, {})
+        per_day[day] = per_day.get(day, 0) + 1
+    return counts
 
 
 def _country(leaf: Leaf) -> str:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
-from consentgate.clock import to_micros, utc_now
+from consentgate.clock import from_micros, to_micros, utc_now
 from consentgate.errors import LedgerDamaged, ProofError
 from consentgate.ledger import reports
 from consentgate.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
@@ -223,6 +223,15 @@ class SqlLedger(SqlStore):
     def checkpoint(self) -> Checkpoint | None:
         with self._reading() as connection:
             return self._latest(connection)
+
+    def checkpoint_signed_at(self) -> datetime | None:
+        with self._reading() as connection:
+            at_us = connection.execute(
+                select(ledger_checkpoints.c.at_us)
+                .order_by(ledger_checkpoints.c.size.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return None if at_us is None else from_micros(int(at_us))
 
     def checkpoint_before(self, at_us: int) -> Checkpoint | None:
         with self._reading() as connection:

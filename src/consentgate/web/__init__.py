@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from consentgate.runtime import Runtime
 from consentgate.storage.secrets import server_secret
-from consentgate.web import console, home, privacy
+from consentgate.web import console, console_more, home, privacy, privacy_data
 from consentgate.web.auth import SignInFirst
 from consentgate.web.pages import HERE, SecurityHeaders, error_page, see_other
 from consentgate.web.sessions import SessionCodec
@@ -26,7 +26,9 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.state.error_page = error_page
     app.include_router(home.router)
     app.include_router(privacy.router)
+    app.include_router(privacy_data.router)
     app.include_router(console.router)
+    app.include_router(console_more.router)
     app.mount("/web-static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.add_middleware(SecurityHeaders)
 

@@ -7,6 +7,7 @@ action, is refused (403, as the API refuses it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 
@@ -17,7 +18,15 @@ from consentgate.runtime import Runtime
 from consentgate.web.pages import codec_of
 from consentgate.web.sessions import Session
 
-__all__ = ["OperatorVisit", "SignInFirst", "operator", "person", "runtime_of", "visitor"]
+__all__ = [
+    "OperatorVisit",
+    "SignInFirst",
+    "operator",
+    "person",
+    "runtime_of",
+    "safe_next",
+    "visitor",
+]
 
 
 class SignInFirst(Exception):
@@ -39,11 +48,31 @@ def visitor(request: Request) -> Session:
 
 
 def person(request: Request) -> Session:
-    """A signed-in person's session; anyone else is sent to /privacy/login."""
+    """A signed-in person's session; anyone else is sent to /privacy/login (from a page,
+    with the page to come back to: ``next``)."""
     session = codec_of(request).read(request)
     if session is None or session.kind != "subject" or session.subject is None:
+        if request.method == "GET" and request.url.path != "/privacy":
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInFirst("/privacy/login?" + urlencode({"next": here}))
         raise SignInFirst("/privacy/login")
     return session
+
+
+def safe_next(value: object) -> str:
+    """Where to go after sign-in: a privacy-centre page of this site, else /privacy (no
+    open redirect: nothing off-site, no scheme, no ``//``, no backslash)."""
+    if (
+        isinstance(value, str)
+        and len(value) <= 2000
+        and value.startswith("/privacy")
+        and not value.startswith("/privacy/login")
+        and "//" not in value
+        and "\\" not in value
+        and all(c.isprintable() and not c.isspace() for c in value)
+    ):
+        return value
+    return "/privacy"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consentgate.clock import from_micros
 from consentgate.errors import Forbidden
 from consentgate.web.sessions import Session, SessionCodec
 
@@ -29,6 +30,7 @@ __all__ = [
     "error_page",
     "is_web_path",
     "render",
+    "render_text",
     "see_other",
     "session_and_form",
 ]
@@ -64,6 +66,7 @@ def _when(value: datetime | str | None) -> str:
 
 
 _env.filters["when"] = _when
+_env.filters["micros_when"] = lambda us: _when(from_micros(int(us)))
 
 
 def is_web_path(path: str) -> bool:
@@ -93,7 +96,7 @@ def render(
         "path": request.url.path,
         **(context or {}),
     }
-    html = _env.get_template(template).render(values)
+    html = render_text(template, values)
     response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     if request.headers.get("HX-Request") == "true":  # htmx: the address bar shows this page
@@ -102,6 +105,11 @@ def render(
     if session is not None:
         codec_of(request).write(response, request, session)
     return response
+
+
+def render_text(template: str, values: Mapping[str, Any]) -> str:
+    """``template`` rendered with ``values`` (autoescaped)."""
+    return _env.get_template(template).render(values)
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -13,9 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consentgate.apps import get_app
-from consentgate.consent import live_consents, withdraw_all, withdraw_consent
+from consentgate.consent import (
+    GrantRequest,
+    grant_consent,
+    live_consents,
+    withdraw_all,
+    withdraw_consent,
+)
 from consentgate.errors import ConsentGateError, InvalidInput, NotFound
-from consentgate.web.auth import person, runtime_of, visitor
+from consentgate.policy import AppStatus
+from consentgate.web.auth import person, runtime_of, safe_next, visitor
 from consentgate.web.pages import codec_of, render, see_other, session_and_form
 from consentgate.web.sessions import Session
 
@@ -33,15 +40,19 @@ def _text(form: Any, name: str, *, limit: int = 4096) -> str:
     return value.strip()
 
 
-def _signed_in(request: Request, subject: str) -> Response:
-    """A new session for ``subject`` (new id, new CSRF token), then the privacy centre."""
-    response = see_other("/privacy")
+def _signed_in(request: Request, subject: str, form: Any) -> Response:
+    """A new session for ``subject`` (new id, new CSRF token), then the page the person
+    came for (``next``), or the privacy centre."""
+    response = see_other(safe_next(form.get("next")))
     codec_of(request).write(response, request, Session.new("subject", subject=subject))
     return response
 
 
-def _login_page(request: Request, session: Session, error: str | None, status: int) -> Response:
-    return render(request, "privacy/login.html", {"error": error}, session=session, status=status)
+def _login_page(
+    request: Request, session: Session, error: str | None, status: int, next_page: object
+) -> Response:
+    context = {"error": error, "next": safe_next(next_page)}
+    return render(request, "privacy/login.html", context, session=session, status=status)
 
 
 @router.get("/login")
@@ -49,7 +60,7 @@ def login_page(request: Request) -> Response:
     session = visitor(request)
     if session.kind == "subject":
         return see_other("/privacy")
-    return _login_page(request, session, None, 200)
+    return _login_page(request, session, None, 200, request.query_params.get("next"))
 
 
 @router.post("/login")
@@ -64,8 +75,8 @@ async def login(request: Request) -> Response:
         if not runtime.source.attributes([subject]):
             raise NotFound("the platform does not know this person")
     except ConsentGateError as exc:
-        return _login_page(request, session, exc.message, exc.http_status)
-    return _signed_in(request, subject)
+        return _login_page(request, session, exc.message, exc.http_status, form.get("next"))
+    return _signed_in(request, subject, form)
 
 
 @router.post("/login/demo")
@@ -77,8 +88,9 @@ async def login_demo(request: Request) -> Response:
     form = await session_and_form(request, session)
     subject = _text(form, "subject", limit=200)
     if not runtime.source.attributes([subject]):
-        return _login_page(request, session, "the demo platform has no such person", 404)
-    return _signed_in(request, subject)
+        message = "the demo platform has no such person"
+        return _login_page(request, session, message, 404, form.get("next"))
+    return _signed_in(request, subject, form)
 
 
 @router.post("/logout")
@@ -133,4 +145,88 @@ async def withdraw_everything(request: Request) -> Response:
     session = person(request)
     await session_and_form(request, session)
     withdraw_all(runtime_of(request).stores.consents, subject_id=session.subject or "")
+    return see_other("/privacy")
+
+
+def _asked(runtime: Any, app_id: str, purpose: str, fields: list[str]) -> dict[str, Any]:
+    """What an app asks a person for, checked as a grant would be shown: an approved app,
+    one of its purposes, only fields it was approved for."""
+    app = get_app(runtime.stores.apps, app_id)
+    if app.status != AppStatus.APPROVED:
+        raise InvalidInput("this app is not approved: it cannot ask for consent")
+    if purpose not in app.purposes:
+        raise InvalidInput(f"the app did not declare the purpose {purpose!r}")
+    runtime.catalog.require_purpose(purpose)
+    if not fields or len(fields) > 64:
+        raise InvalidInput("name between 1 and 64 fields")
+    runtime.catalog.require_fields(fields)
+    not_approved = [f for f in fields if f not in app.fields_approved]
+    if not_approved:
+        raise InvalidInput(f"the app is not approved for {', '.join(not_approved)}")
+    spec = runtime.catalog.purposes[purpose]
+    rows = [
+        {
+            "name": f,
+            "why": app.fields_requested.get(f, ""),
+            "special": runtime.catalog.fields[f].special_category,
+        }
+        for f in dict.fromkeys(fields)
+    ]
+    return {"app": app, "purpose": purpose, "spec": spec, "fields": rows}
+
+
+def _fields_of(value: object) -> list[str]:
+    if not isinstance(value, str) or len(value) > 2000:
+        raise InvalidInput("fields is a comma-separated list of field names")
+    return [f.strip() for f in value.split(",") if f.strip()]
+
+
+@router.get("/consent")
+def consent_screen(request: Request) -> Response:
+    """The screen an app sends a person to: who asks, for what purpose, for which fields
+    and why; explicit wording for special categories. Allowing grants the consent."""
+    session = person(request)
+    query = request.query_params
+    if set(query) - {"app_id", "purpose", "fields"} or len(query.multi_items()) != len(query):
+        raise InvalidInput("the consent screen takes app_id, purpose and fields, once each")
+    for name in ("app_id", "purpose", "fields"):
+        if not query.get(name):
+            raise InvalidInput(f"the consent screen needs {name!r}")
+    asked = _asked(
+        runtime_of(request), query["app_id"], query["purpose"], _fields_of(query["fields"])
+    )
+    return render(request, "privacy/consent.html", asked, session=session)
+
+
+@router.post("/consent")
+async def give_consent(request: Request) -> Response:
+    session = person(request)
+    form = await session_and_form(request, session)
+    runtime = runtime_of(request)
+    subject = session.subject or ""
+    asked = _asked(
+        runtime,
+        _text(form, "app_id", limit=64),
+        _text(form, "purpose", limit=64),
+        _fields_of(form.get("fields")),
+    )
+    special = any(row["special"] for row in asked["fields"])
+    if special and form.get("explicit") != "yes":
+        raise InvalidInput("tick the explicit consent for the special categories, or go back")
+    grant_consent(
+        runtime.stores.consents,
+        apps=runtime.stores.apps,
+        catalog=runtime.catalog,
+        source=runtime.source,
+        signer=runtime.signer,
+        subject_id=subject,
+        request=GrantRequest(
+            app_id=asked["app"].id,
+            purpose=asked["purpose"],
+            fields=[row["name"] for row in asked["fields"]],
+            explicit=special,
+        ),
+        policy=runtime.consent_policy,
+        state=runtime.stores.subjects.decision_state(subject),
+    )
     return see_other("/privacy")

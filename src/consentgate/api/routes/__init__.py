@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from consentgate.api.routes import (
     apps,
     breaches,
+    catalog,
     data,
     health,
     incidents,
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     records.router,
     ledger.router,
     transparency.router,
+    catalog.router,
     receipts.router,
     health.router,
 )
