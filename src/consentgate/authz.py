@@ -77,7 +77,10 @@ class Action(StrEnum):
     INCIDENTS_READ = "incidents.read"
     INCIDENT_SUBJECTS_READ = "incidents.subjects.read"
     LEDGER_LEAVES_READ = "ledger.leaves.read"
+    APPS_SECRET_ROTATE = "apps.secret.rotate"  # noqa: S105 — an action, not a secret
     OPERATORS_CREATE = "operators.create"
+    OPERATORS_READ = "operators.read"
+    OPERATORS_REVOKE = "operators.revoke"
     BREACHES_READ = "breaches.read"
     BREACHES_OPEN = "breaches.open"
     BREACHES_ASSESS = "breaches.assess"
@@ -104,7 +107,11 @@ ACTIONS: Mapping[Action, frozenset[Role | ActorKind]] = {
     Action.INCIDENT_SUBJECTS_READ: frozenset({Role.DPO}),
     # the leaf bytes (DESIGN.md, Hardening): the public may see hashes only
     Action.LEDGER_LEAVES_READ: frozenset({Role.DPO, Role.AUDITOR}),
+    Action.APPS_SECRET_ROTATE: frozenset({Role.DPO}),
+    # operator keys: admin only
     Action.OPERATORS_CREATE: frozenset(),
+    Action.OPERATORS_READ: frozenset(),
+    Action.OPERATORS_REVOKE: frozenset(),
     Action.BREACHES_READ: frozenset({Role.DPO, Role.AUDITOR}),
     Action.BREACHES_OPEN: frozenset({Role.DPO, ActorKind.SYSTEM}),
     Action.BREACHES_ASSESS: frozenset({Role.DPO}),

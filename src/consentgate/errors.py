@@ -33,6 +33,8 @@ field names, never personal-data values.
     ├── Forbidden                    FORBIDDEN            403  (the role lacks the right)
     ├── BodyTooLarge                 BODY_TOO_LARGE       413
     ├── StorageUnavailable           STORAGE_UNAVAILABLE  503
+    │   ├── DatabaseMissing          DATABASE_MISSING     503  (no consentgate database there)
+    │   └── MasterKeyInvalid         MASTER_KEY_INVALID   503  (the stored keys do not open)
     ├── KeysUnavailable              KEYS_UNAVAILABLE     503  (the platform's JWKS is unreachable)
     ├── LedgerUnavailable            LEDGER_UNAVAILABLE   503  (a disclosure could not be recorded)
     └── LedgerDamaged                LEDGER_DAMAGED       503  (a stored node is missing)
@@ -61,6 +63,7 @@ __all__ = [
     "Conflict",
     "ConsentGateError",
     "ConsentNotFound",
+    "DatabaseMissing",
     "FieldNotRectifiable",
     "Forbidden",
     "GrantRefused",
@@ -71,6 +74,7 @@ __all__ = [
     "KeysUnavailable",
     "LedgerDamaged",
     "LedgerUnavailable",
+    "MasterKeyInvalid",
     "NotFound",
     "NoteError",
     "NoticeNotFound",
@@ -255,6 +259,19 @@ class GrantRefused(ConsentGateError):
 class StorageUnavailable(ConsentGateError):
     code = "STORAGE_UNAVAILABLE"
     http_status = 503
+
+
+class DatabaseMissing(StorageUnavailable):
+    """A command that only uses a database found none where it looked (only ``init`` and
+    ``serve`` create one)."""
+
+    code = "DATABASE_MISSING"
+
+
+class MasterKeyInvalid(StorageUnavailable):
+    """The master key is malformed, or does not open the keys stored in the database."""
+
+    code = "MASTER_KEY_INVALID"
 
 
 class AccessDenied(ConsentGateError):

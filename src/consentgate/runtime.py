@@ -36,7 +36,9 @@ from consentgate.rights import Rights, open_request_store
 from consentgate.settings import DEMO_SOURCE, ConsentPolicy, Settings, load_settings
 from consentgate.sources import Source, SqlSource, load_mapping, writes_of
 from consentgate.sources.synthetic import PlatformSource
+from consentgate.storage.at_rest import seal_at_rest
 from consentgate.storage.database import Database
+from consentgate.storage.master import load_master_key
 from consentgate.storage.secrets import server_secret
 from consentgate.storage.version import VersionReader
 from consentgate.stores import Stores, open_stores
@@ -116,13 +118,27 @@ class Runtime:
             self.source_db.dispose()
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def open_runtime(settings: Settings | None = None, *, create: bool = True) -> Runtime:
     """Everything, from ``settings`` (the environment when None; a bad variable is one
-    ``InvalidInput`` naming it)."""
+    ``InvalidInput`` naming it). ``create=False`` refuses a database that does not exist
+    yet (``DatabaseMissing``) instead of creating it."""
     if settings is None:
         settings = load_settings()
     catalog = load_catalog(settings.catalog) if settings.catalog else default_catalog()
-    db = Database.open(settings.database_url)
+    db = Database.open(settings.database_url, create=create)
+    master = settings.master_key
+    try:
+        db.use_master(
+            load_master_key(
+                database_url=settings.database_url,
+                secret=None if master is None else master.get_secret_value(),
+                key_file=settings.master_key_file,
+            )
+        )
+        seal_at_rest(db)
+    except Exception:
+        db.dispose()
+        raise
     source, source_db = _source(settings, db, catalog)
     stores = open_stores(db, ledger_origin=settings.ledger_origin)
     version = VersionReader(db)  # the decision cache's check, one query a read

@@ -56,12 +56,15 @@ class AppTokens:
         # only verified tokens enter (a failure raises, and lru_cache keeps no exceptions)
         self._verified = functools.lru_cache(maxsize=cache_size)(self._verify)
 
-    def issue(self, app_id: str) -> tuple[str, int]:
+    def issue(self, app_id: str, *, version: str = "") -> tuple[str, int]:
+        """A token for ``app_id`` under the app's secret ``version`` (``sv``: a token is
+        honoured only while the app's secret is still that version)."""
         now = int(self._clock())
         claims = {
             "iss": _ISSUER,
             "aud": _APP_AUDIENCE,
             "sub": app_id,
+            "sv": version,
             "typ": "app",
             "iat": now,
             "exp": now + self.ttl_seconds,
@@ -70,12 +73,16 @@ class AppTokens:
         return jwt.encode(claims, self.secret, algorithm="HS256"), self.ttl_seconds
 
     def app_id(self, token: str) -> str:
-        app_id, expires = self._verified(token)
+        return self.claims(token)[0]
+
+    def claims(self, token: str) -> tuple[str, str]:
+        """The app id and the secret version of a valid, unexpired token."""
+        app_id, expires, version = self._verified(token)
         if self._clock() > expires + _LEEWAY_S:
             raise InvalidToken("the token has expired: get a new one")
-        return app_id
+        return app_id, version
 
-    def _verify(self, token: str) -> tuple[str, float]:
+    def _verify(self, token: str) -> tuple[str, float, str]:
         claims = _decode(
             token,
             self.secret,
@@ -86,7 +93,7 @@ class AppTokens:
         )
         if claims.get("typ") != "app":
             raise InvalidToken("this is not an app access token")
-        return str(claims["sub"]), float(claims["exp"])
+        return str(claims["sub"]), float(claims["exp"]), str(claims.get("sv", ""))
 
 
 # asymmetric algorithms a platform's identity provider may sign subject tokens with

@@ -179,6 +179,21 @@ def test_app_scoped_ids_are_unlinkable_across_apps(
     assert foreign.json() == unknown.json()
 
 
+def test_app_scoped_ids_do_not_show_the_length_of_the_platform_id(
+    http: httpx.Client, live_server: LiveServer
+) -> None:
+    """Issue 11: platform ids of 1 to 3 digits gave ids of different lengths."""
+    app = make_live_app(http, live_server)
+    people = adults(live_server)
+    chosen = {len(s): s for s in people}  # one subject per id length
+    assert len(chosen) >= 2
+    for subject in chosen.values():
+        grant(http, live_server, subject, app, ["name"])
+    ids = scoped_ids(http, app)
+    assert len(ids) == len(chosen)
+    assert len({len(i) for i in ids}) == 1
+
+
 def test_unknown_and_never_consented_subjects_answer_identically(
     http: httpx.Client, live_server: LiveServer, live_app: LiveApp
 ) -> None:

@@ -67,12 +67,15 @@ def test_every_read_is_a_leaf_and_the_log_verifies_from_published_material(
     # inclusion of the subject's leaves, against the published checkpoint
     verifier = NoteVerifier.parse(http.get("/v1/ledger/key").text)
     checkpoint = open_checkpoint(http.get("/v1/ledger/checkpoint").text, verifier)
-    leaves = http.get("/v1/ledger/leaves", params={"start": 0, "end": checkpoint.size}).json()
+    leaves = http.get(
+        "/v1/ledger/leaves",
+        params={"start": 0, "end": checkpoint.size},
+        headers=live_server.operator_headers,
+    ).json()
     mine = live_server.runtime.stores.ledger.subject_pseudonym(subject)
     found = 0
     for item in leaves["leaves"]:
         data = base64.b64decode(item["leaf"])
-        assert subject.encode() not in data.split(b'"prev"')[0] or True
         if Leaf.decode(data).subj != mine:
             continue
         found += 1
@@ -114,6 +117,90 @@ def test_every_read_is_a_leaf_and_the_log_verifies_from_published_material(
     )
     assert run.exit_code == 3
     assert run.stdout.startswith("FAIL index=")
+
+
+def test_the_public_leaves_are_commitments_that_no_app_can_join(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    """The attack of issue 11: an app holding a request id and a scoped id looks for them
+    (and any pseudonym) in the public log. It finds hashes only; the operator finds bytes."""
+    subject = adults(live_server)[90]
+    grant(http, live_server, subject, live_app, ["name"])
+    scoped = live_server.runtime.sealer.scoped_id(live_app.id, subject)
+    response = read(http, live_app, scoped, "name")
+    request_id = response.headers["X-Request-Id"]
+    size = _published_size(live_server)
+    public = http.get("/v1/ledger/leaves", params={"start": 0, "end": size})
+    assert public.status_code == 200
+    assert all(set(item) == {"index", "hash"} for item in public.json()["leaves"])
+    for secret in (request_id, "ps1:", '"prev"', '"req"', '"ts"', live_app.id):
+        assert secret not in public.text
+    # the app's own token is no operator key: still hashes only
+    as_app = http.get(
+        "/v1/ledger/leaves", params={"start": 0, "end": size}, headers=live_app.headers
+    )
+    assert as_app.status_code == 401 or "leaf" not in as_app.text
+    operator = http.get(
+        "/v1/ledger/leaves", params={"start": 0, "end": size}, headers=live_server.operator_headers
+    ).json()["leaves"]
+    assert any(request_id.encode() in base64.b64decode(item["leaf"]) for item in operator)
+    # the other public endpoints carry no leaf contents either
+    for path in ("/v1/ledger/checkpoint", "/v1/ledger/key", "/v1/receipts/jwks"):
+        body = http.get(path).text
+        assert request_id not in body
+        assert "ps1:" not in body
+    result = verify_published(http)
+    assert result.ok, result.line()
+    with_contents = verify_published(http, operator_key=live_server.admin_key)
+    assert with_contents.ok, with_contents.line()
+    refused = verify_published(http, operator_key="cgop_" + "x" * 40)
+    assert not refused.ok
+    assert refused.problem == "the operator key was refused"
+
+
+def test_contents_the_operator_signed_are_checked_with_an_operator_key(
+    tmp_path: Path,
+) -> None:
+    """A leaf whose chain is broken, signed into the tree all the same: the public tree
+    verifies; with an operator key the contents do not."""
+    with start_server(tmp_path, detect=False) as server, client_of(server) as http:
+        app = make_live_app(http, server)
+        subject = adults(server)[0]
+        grant(http, server, subject, app, ["name"])
+        scoped = server.runtime.sealer.scoped_id(app.id, subject)
+        for _ in range(2):
+            assert read(http, app, scoped, "name").status_code == 200
+        engine = server.runtime.engine
+        size = _published_size(server)
+        with engine.connect() as connection:
+            index, data = connection.execute(
+                select(ledger_leaves.c.idx, ledger_leaves.c.data)
+                .order_by(ledger_leaves.c.idx.desc())
+                .limit(1)
+            ).one()
+        broken = bytes(data).replace(b'"prev":' + str(index - 1).encode(), b'"prev":-1', 1)
+        assert broken != bytes(data)
+        with engine.begin() as connection:  # a rewrite before the tree was signed
+            connection.execute(
+                text("DELETE FROM ledger_checkpoints WHERE size >= :size"), {"size": size}
+            )
+            connection.execute(
+                text("DELETE FROM ledger_nodes WHERE level = 0 AND idx >= :size"), {"size": index}
+            )
+            connection.execute(
+                update(ledger_leaves).where(ledger_leaves.c.idx == index).values(data=broken)
+            )
+        _published_size(server)
+        assert verify_published(http).ok
+        result = verify_published(http, operator_key=server.admin_key)
+        assert not result.ok
+        assert (result.failed_index, result.problem) == (index, "subject chain broken (prev)")
+        run = CliRunner().invoke(
+            cli,
+            ["ledger", "verify", "--url", server.base_url, "--operator-key", server.admin_key],
+        )
+        assert run.exit_code == 3
+        assert run.stdout.startswith(f"FAIL index={index}: subject chain broken")
 
 
 def test_an_edited_leaf_is_caught(
@@ -259,3 +346,28 @@ def test_a_damaged_or_reconfigured_ledger_answers_an_envelope_never_a_500(
             http.get("/v1/ledger/proof/consistency", params={"first": 1, "second": size}),
         ):
             assert_envelope(response, 503, "CHECKPOINT_INVALID")
+
+
+def test_a_missing_tree_node_gives_the_person_an_envelope_not_a_500(
+    http: httpx.Client, live_server: LiveServer, live_app: LiveApp
+) -> None:
+    subject = adults(live_server)[91]
+    _read_some(http, live_server, live_app, subject)
+    _published_size(live_server)
+    engine = live_server.runtime.engine
+    with engine.begin() as connection:
+        removed = connection.execute(
+            select(ledger_nodes).where(ledger_nodes.c.level == 0).order_by(ledger_nodes.c.idx)
+        ).all()
+        connection.execute(ledger_nodes.delete().where(ledger_nodes.c.level == 0))
+    try:
+        response = http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject))
+        assert_envelope(response, 503, "LEDGER_DAMAGED")
+        assert subject not in response.text
+    finally:
+        with engine.begin() as connection:
+            connection.execute(ledger_nodes.insert(), [row._asdict() for row in removed])
+    assert (
+        http.get("/v1/me/disclosures", headers=live_server.subject_headers(subject)).status_code
+        == 200
+    )

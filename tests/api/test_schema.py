@@ -33,6 +33,7 @@ from schemathesis.checks import (
 
 from consentgate.breach import contain
 from consentgate.detect import Finding
+from consentgate.operators import Role, create_operator_key
 from tests.support import (
     REGISTRATION,
     LiveApp,
@@ -80,6 +81,7 @@ class Known:
     open_request: str  # another person's objection: extended, then rejected
     restriction: str  # a third person's restriction: lifted
     breach: str  # the incident's breach: assessed, notified, closed
+    spare_operator: str  # an auditor key's id: revoked
 
     @property
     def credentials(self) -> dict[str, dict[str, str]]:
@@ -160,7 +162,15 @@ def known(fuzzed_server: LiveServer) -> Known:
         open_request,
         restriction,
         breach.id,
+        _spare_operator(server),
     )
+
+
+def _spare_operator(server: LiveServer) -> str:
+    operators = server.runtime.stores.operators
+    create_operator_key(operators, role=Role.AUDITOR, label="schema spare")
+    [spare] = [k.id for k in operators.list_keys() if k.label == "schema spare"]
+    return spare
 
 
 def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -171,7 +181,14 @@ def _headers_for(path: str, credentials: dict[str, dict[str, str]]) -> dict[str,
     if path == "/v1/catalog" or path.endswith("/profile"):
         return {}  # public, for apps' own consent screens
     if path.startswith(
-        ("/v1/apps", "/v1/incidents", "/v1/requests", "/v1/breaches", "/v1/records-of-processing")
+        (
+            "/v1/apps",
+            "/v1/incidents",
+            "/v1/requests",
+            "/v1/breaches",
+            "/v1/records-of-processing",
+            "/v1/operators",
+        )
     ):
         return credentials["operator"]
     if path.startswith(("/v1/ledger", "/v1/transparency", "/v1/receipts", "/healthz")):
@@ -228,6 +245,10 @@ def _well_formed(known: Known) -> list[tuple[str, dict[str, Any], int]]:
                                             "body": {"reason": "schema test"}}, 200),
         ("POST /v1/apps/{app_id}/reinstate", {"path_parameters": {"app_id": known.to_approve}},
          200),
+        ("POST /v1/apps/{app_id}/secret", {"path_parameters": {"app_id": known.to_reject}}, 200),
+        ("GET /v1/operators", {}, 200),
+        ("DELETE /v1/operators/{operator_id}",
+         {"path_parameters": {"operator_id": known.spare_operator}}, 200),
         ("GET /v1/incidents", {}, 200),
         ("GET /v1/incidents/{incident_id}",
          {"path_parameters": {"incident_id": known.incident}}, 200),

@@ -100,7 +100,6 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign]:
         demo=True,
         demo_clock=DEMO_CLOCK,
         transparency_period_seconds=0,
-        ledger_public_leaves="hashes",
         detect=False,
     ) as server:
         assert utc_now().date() == DEMO_CLOCK.date()  # the demo clock is on

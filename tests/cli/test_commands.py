@@ -4,10 +4,13 @@ stderr line with exit code 1, usage errors exit 2, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
 
+import jwt
 import pytest
 from typer.testing import CliRunner
 
@@ -22,6 +25,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("CONSENTGATE_CATALOG", raising=False)
+    assert invoke("init")[0] == 0  # only init and serve create a database
     return env
 
 
@@ -38,7 +42,7 @@ def as_json(*args: str) -> object:
 
 def test_full_flow_through_the_cli(cli_env: dict[str, str]) -> None:
     init = as_json("init")
-    assert init["schema_revision"] == "0010"  # type: ignore[index]
+    assert init["schema_revision"] == "0011"  # type: ignore[index]
     stats = as_json("platform", "generate", "--subjects", "300", "--seed", "4")
     assert stats["subjects"] == 300  # type: ignore[index]
     code, _, err = invoke("platform", "generate", "--subjects", "300", "--if-missing")
@@ -85,6 +89,13 @@ def test_full_flow_through_the_cli(cli_env: dict[str, str]) -> None:
         "--field",
         "name",
     )
+    # recorded by an operator at the command line, not given by the person: the receipt says so
+    claims = jwt.decode(consent["receipt"], options={"verify_signature": False})  # type: ignore[index]
+    assert claims["consentgate"]["recorded_by"] == "system:cli"
+    assert claims["collectionMethod"].startswith("recorded by an operator (system:cli)")
+    rotated = as_json("apps", "rotate-secret", app_id)
+    assert rotated["client_secret"].startswith("cgs_")  # type: ignore[index]
+    assert rotated["client_secret"] != registered["client_secret"]  # type: ignore[index]
     decision = as_json(
         "decide",
         "--app",
@@ -299,3 +310,50 @@ def test_incidents_through_the_cli(cli_env: dict[str, str]) -> None:
     assert "NOT_FOUND" in err
     assert invoke("apps", "reinstate", app_id)[0] == 0
     assert as_json("incidents", "show", incident.id)["status"] == "closed"  # type: ignore[index]
+
+
+def _in_folder(folder: Path, *args: str, tty: bool = False) -> tuple[int, str]:
+    """``python -m consentgate ARGS`` run in ``folder`` with no database configured; stderr
+    is a terminal with ``tty``. Returns the exit code and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTGATE_")}
+    command = [sys.executable, "-m", "consentgate", *args]
+    if not tty:
+        done = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, text=True, check=False
+        )
+        return done.returncode, done.stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=follower
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait()
+    os.close(leader)
+    return code, b"".join(chunks).decode()
+
+
+def test_a_command_from_another_folder_creates_no_database_and_says_which_it_uses(
+    tmp_path: Path,
+) -> None:
+    """Issue 11: run elsewhere, a command silently created and used an empty consentgate.db."""
+    code, err = _in_folder(tmp_path, "apps", "list", "--json")
+    assert code == 1
+    expected = tmp_path.resolve() / "consentgate.db"
+    assert err.startswith(f"error: DATABASE_MISSING: no database at {expected}: run ")
+    assert len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # nothing created, not even the file
+    code, err = _in_folder(tmp_path, "init", "--json")
+    assert code == 0, err
+    assert expected.exists()
+    code, err = _in_folder(tmp_path, "apps", "list", "--json", tty=True)
+    assert code == 0, err
+    assert f"database: sqlite:///{expected}" in err

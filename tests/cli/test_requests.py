@@ -18,6 +18,7 @@ runner = CliRunner()
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONSENTGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.delenv("CONSENTGATE_CATALOG", raising=False)
+    assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["platform", "generate", "--subjects", "60", "--seed", "2"])
     assert result.exit_code == 0, result.stderr
 

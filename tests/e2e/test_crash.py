@@ -145,8 +145,13 @@ def test_kill_9_mid_load_then_restart(tmp_path: Path) -> None:
                 time.sleep(0.2)
             assert result.ok, result.line()
             leaves = []
+            operator = {"Authorization": f"Bearer {ENV['CONSENTGATE_ADMIN_KEY']}"}
             for start in range(0, result.size, 1000):
-                page = http.get("/v1/ledger/leaves", params={"start": start, "end": start + 1000})
+                page = http.get(
+                    "/v1/ledger/leaves",
+                    params={"start": start, "end": start + 1000},
+                    headers=operator,  # leaf bytes are for operators only
+                )
                 leaves.extend(page.json()["leaves"])
     finally:
         restarted.send_signal(signal.SIGTERM)

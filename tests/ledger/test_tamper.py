@@ -4,19 +4,28 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, delete, select, update
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
 from typer.testing import CliRunner
 
 from consentgate.cli import app as cli
 from consentgate.ledger.fsck import check_database
+from consentgate.ledger.leaves import pseudonym
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.store import Entry, SqlLedger, open_ledger
 from consentgate.storage import Database, make_engine, migrate
-from consentgate.storage.tables import ledger_checkpoints, ledger_leaves, ledger_nodes
+from consentgate.storage.tables import (
+    ledger_checkpoints,
+    ledger_leaves,
+    ledger_nodes,
+    subject_keys,
+)
 
 ORIGIN = "localhost/consentgate/ledger/v1"
 SIZE = 2000
@@ -135,6 +144,171 @@ def test_a_rolled_back_log(built) -> None:  # type: ignore[no-untyped-def]
                     ledger_nodes.c.level == level, (ledger_nodes.c.idx + 1) * span > 1250
                 )
             )
+        _reset_heads(connection, below=1250)  # and the chain heads
     assert check_database(Database(engine), ledger.verifier).ok  # consistent on its own...
     # ...but not with the checkpoint an auditor saved at 1,500 leaves
     assert "rolled back" in _fails_at(engine, ledger, 1250, since=saved)
+
+
+def _reset_heads(connection: Connection, *, below: int) -> None:
+    """Point every chain head at its pseudonym's latest leaf below ``below``."""
+    for subject, key in connection.execute(
+        select(subject_keys.c.subject_id, subject_keys.c.pseudonym_key)
+    ).all():
+        latest = connection.execute(
+            select(func.max(ledger_leaves.c.idx)).where(
+                ledger_leaves.c.pseudonym == pseudonym(bytes(key), subject),
+                ledger_leaves.c.idx < below,
+            )
+        ).scalar_one_or_none()
+        connection.execute(
+            update(subject_keys).where(subject_keys.c.subject_id == subject).values(head=latest)
+        )
+
+
+def _cli_fails_at(url: str, index: int | None) -> str:
+    run = CliRunner().invoke(cli, ["ledger", "verify", "--database", url])
+    assert run.exit_code == 3, run.output
+    where = "-" if index is None else str(index)
+    assert run.stdout.startswith(f"FAIL index={where}: "), run.stdout
+    return run.stdout
+
+
+def test_relabelled_app_ids(built) -> None:  # type: ignore[no-untyped-def]
+    """What breach scope reads: 47 leaves moved to another app, the leaves untouched."""
+    engine, ledger, url, _ = built
+    with engine.begin() as connection:
+        connection.execute(
+            update(ledger_leaves)
+            .where(ledger_leaves.c.idx.between(900, 946))
+            .values(app_id="app_elsewhere")
+        )
+    assert "app_id" in _fails_at(engine, ledger, 900)
+    _cli_fails_at(url, 900)
+
+
+def test_a_moved_time(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    with engine.begin() as connection:
+        connection.execute(
+            update(ledger_leaves).where(ledger_leaves.c.idx == 321).values(at_us=5_000_000)
+        )
+    assert "at_us" in _fails_at(engine, ledger, 321)
+
+
+def test_a_relabelled_pseudonym(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, _, _ = built
+    with engine.begin() as connection:
+        connection.execute(
+            update(ledger_leaves).where(ledger_leaves.c.idx == 55).values(pseudonym="ps1:other")
+        )
+    assert "pseudonym" in _fails_at(engine, ledger, 55)
+
+
+def test_a_moved_chain_head(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, url, _ = built
+    with engine.begin() as connection:
+        subject = connection.execute(
+            select(subject_keys.c.subject_id).order_by(subject_keys.c.subject_id).limit(1)
+        ).scalar_one()
+        connection.execute(
+            update(subject_keys).where(subject_keys.c.subject_id == subject).values(head=3)
+        )
+    assert "chain head" in _fails_at(engine, ledger, _latest_of(engine, subject))
+    assert "chain head" in _cli_fails_at(url, _latest_of(engine, subject))
+
+
+def _latest_of(engine: Engine, subject: str) -> int:
+    with engine.connect() as connection:
+        key = connection.execute(
+            select(subject_keys.c.pseudonym_key).where(subject_keys.c.subject_id == subject)
+        ).scalar_one()
+        return int(
+            connection.execute(
+                select(func.max(ledger_leaves.c.idx)).where(
+                    ledger_leaves.c.pseudonym == pseudonym(bytes(key), subject)
+                )
+            ).scalar_one()
+        )
+
+
+def test_a_leaf_stored_as_text(built) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, url, _ = built
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE ledger_leaves SET data = CAST(data AS TEXT) WHERE idx = 42")
+        )
+    assert "bytes" in _fails_at(engine, ledger, 42)
+    _cli_fails_at(url, 42)
+
+
+@pytest.mark.parametrize(("level", "index"), [(0, 1999), (3, 17), (10, 0)])
+def test_a_deleted_tree_node(built, level: int, index: int) -> None:  # type: ignore[no-untyped-def]
+    engine, ledger, url, _ = built
+    with engine.begin() as connection:
+        connection.execute(
+            delete(ledger_nodes).where(ledger_nodes.c.level == level, ledger_nodes.c.idx == index)
+        )
+    assert "missing" in _fails_at(engine, ledger, index << level)
+    _cli_fails_at(url, index << level)
+
+
+@pytest.fixture(scope="module")
+def small_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SqlLedger]:
+    """A 60-leaf ledger file, copied afresh for each example of the property below."""
+    path = tmp_path_factory.mktemp("small") / "small.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    ledger = open_ledger(Database(engine), origin=ORIGIN)
+    ledger.append(
+        [
+            Entry(
+                subject_id=str(i % 7),
+                app_id=f"app_{i % 3}",
+                fields=("name",),
+                purpose="analytics",
+                basis="consent",
+                consent_id=f"cns_{i}",
+                request_id=f"req_{i}",
+                at_us=1_795_000_000_000_000 + i * 1000,
+            )
+            for i in range(60)
+        ]
+    )
+    ledger.integrate()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path, ledger
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    index=st.integers(min_value=0, max_value=59),
+    column=st.sampled_from(["app_id", "at_us", "pseudonym"]),
+    shift=st.integers(min_value=1, max_value=10**9),
+)
+def test_any_change_to_a_derived_column_fails_verification(
+    small_ledger: tuple[Path, SqlLedger], tmp_path: Path, index: int, column: str, shift: int
+) -> None:
+    template, ledger = small_ledger
+    copy = tmp_path / f"copy-{index}-{column}-{shift}.db"
+    shutil.copyfile(template, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        with engine.begin() as connection:
+            stored = connection.execute(
+                select(ledger_leaves.c[column]).where(ledger_leaves.c.idx == index)
+            ).scalar_one()
+            changed = stored + shift * 1000 if column == "at_us" else f"{stored}x{shift}"
+            connection.execute(
+                update(ledger_leaves).where(ledger_leaves.c.idx == index).values({column: changed})
+            )
+        result = check_database(Database(engine), ledger.verifier)
+        assert not result.ok
+        assert result.failed_index == index, result.line()
+    finally:
+        engine.dispose()
+        copy.unlink()

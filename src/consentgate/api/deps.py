@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 
 from consentgate.authz import Action, Actor, require
 from consentgate.errors import AccessDenied, InvalidInput, InvalidToken, NotFound, Unauthenticated
@@ -30,6 +31,7 @@ __all__ = [
     "require_live_app",
     "runtime_of",
     "strict_query",
+    "token_app",
 ]
 
 
@@ -57,10 +59,24 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
+async def token_app(runtime: Runtime, authorization: str | None) -> str:
+    """The app id of a valid access token issued under the app's current client secret
+    (one rotated since ends its tokens) — for ``TokenApp`` and the hot read alike."""
+    app_id, version = runtime.app_tokens.claims(bearer(authorization))
+    current = (
+        runtime.stores.apps.secret_version(app_id)  # SQLite: a local read, on the loop
+        if runtime.db.is_sqlite
+        else await run_in_threadpool(runtime.stores.apps.secret_version, app_id)
+    )
+    if current != version:
+        raise InvalidToken("the app's client secret was rotated since: get a new token")
+    return app_id
+
+
 async def _token_app(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> str:
-    """The app id of a valid access token. Its status is checked where the request is
-    served: by the decision itself on the read path, by ``require_live_app`` elsewhere."""
-    return runtime.app_tokens.app_id(bearer(authorization))
+    """``token_app``. The app's status is checked where the request is served: by the
+    decision itself on the read path, by ``require_live_app`` elsewhere."""
+    return await token_app(runtime, authorization)
 
 
 def require_live_app(runtime: Runtime, app_id: str) -> None:

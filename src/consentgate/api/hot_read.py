@@ -12,7 +12,8 @@ does what the route does, for the requests the route would serve, and nothing el
   is served here; **anything else is handed to FastAPI unchanged**, so every refusal of a
   malformed request (400 ``BAD_REQUEST``, unknown or repeated parameters, a missing path
   segment) keeps the one answer the route gives;
-- the bearer token, then ``Gateway.read_subject`` — the same call, so the decision, the
+- the bearer token (``deps.token_app``: also refused once the app's secret was rotated),
+  then ``Gateway.read_subject`` — the same call, so the decision, the
   detector and the write-ahead commit (I2) are the route's own;
 - the body in orjson, ``application/json``; a library error in the one envelope with its
   status (401s say ``WWW-Authenticate: Bearer``, 5xx are logged), anything unexpected a 500
@@ -31,7 +32,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from consentgate.api.deps import bearer
+from consentgate.api.deps import token_app
 from consentgate.api.errors import library_error, unexpected_error
 from consentgate.errors import ConsentGateError
 from consentgate.runtime import Runtime
@@ -71,7 +72,7 @@ class HotRead:
         request_id: str = scope["state"]["request_id"]
         try:
             runtime = self._runtime()
-            app_id = runtime.app_tokens.app_id(bearer(authorization))
+            app_id = await token_app(runtime, authorization)
             client = scope.get("client")
             result = await runtime.gateway.read_subject(
                 app_id=app_id,

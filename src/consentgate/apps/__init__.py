@@ -19,6 +19,8 @@ from consentgate.apps.registry import (
     register_app,
     reinstate_app,
     reject_app,
+    rotate_client_secret,
+    secret_version,
     suspend_app,
 )
 from consentgate.apps.store import AppStore, MemoryAppStore, SqlAppStore
@@ -41,5 +43,7 @@ __all__ = [
     "register_app",
     "reinstate_app",
     "reject_app",
+    "rotate_client_secret",
+    "secret_version",
     "suspend_app",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 
 from pwdlib import PasswordHash
@@ -14,6 +15,7 @@ __all__ = [
     "new_client_id",
     "new_client_secret",
     "new_notification_secret",
+    "secret_version",
     "verify_secret",
 ]
 
@@ -48,3 +50,9 @@ def verify_secret(secret: str, stored_hash: str) -> bool:
         return _hasher.verify(secret, stored_hash)
     except Exception:  # noqa: BLE001 — a malformed stored hash never authenticates
         return False
+
+
+def secret_version(secret_hash: str) -> str:
+    """A short fingerprint of the stored hash (salted, so each new secret gives a new one):
+    put in every access token, so rotating the secret invalidates the tokens of the old."""
+    return hashlib.sha256(secret_hash.encode("ascii")).hexdigest()[:16]

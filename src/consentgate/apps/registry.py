@@ -1,5 +1,7 @@
 """The app registry's lifecycle: registration, review (approve all or a subset, reject),
-suspension and reinstatement, client authentication — over an ``AppStore``.
+suspension and reinstatement, client authentication and client-secret rotation — over an
+``AppStore``. An access token carries the version of the secret it was issued under
+(``credentials.secret_version``), so rotating the secret ends the old one's tokens too.
 
 State machine (every change is a compare-and-set on the current status, and an app event
 recording the actor who made it):
@@ -24,6 +26,7 @@ from consentgate.apps.credentials import (
     new_client_id,
     new_client_secret,
     new_notification_secret,
+    secret_version,
     verify_secret,
 )
 from consentgate.apps.models import App, AppEvent, AppRegistration, RegisteredApp
@@ -44,6 +47,8 @@ __all__ = [
     "register_app",
     "reinstate_app",
     "reject_app",
+    "rotate_client_secret",
+    "secret_version",
     "suspend_app",
 ]
 
@@ -118,6 +123,18 @@ def authenticate_client(apps: AppStore, client_id: str, client_secret: str) -> A
     if app is None or not verify_secret(client_secret, app.client_secret_hash):
         return None
     return app
+
+
+def rotate_client_secret(apps: AppStore, app_id: str, *, actor: Actor) -> RegisteredApp:
+    """A new client secret for the app (shown once), recorded with ``actor``: the old
+    secret stops authenticating at once, and tokens issued under it stop working."""
+    secret = new_client_secret()
+    app = apps.replace_secret(
+        app_id, secret_hash=hash_secret(secret), actor=actor, at_us=to_micros(utc_now())
+    )
+    if app is None:
+        raise AppNotFound(app_id)
+    return RegisteredApp(app=app, client_secret=secret)
 
 
 def approve_app(

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from consentgate.apps.credentials import secret_version
 from consentgate.apps.models import App, AppEvent, Developer, Sponsor, app_view
 from consentgate.authz import Actor
 from consentgate.catalog import Catalog
@@ -76,6 +77,17 @@ class AppStore(Protocol):
 
     def events(self, app_id: str) -> list[AppEvent]: ...
 
+    def replace_secret(
+        self, app_id: str, *, secret_hash: str, actor: Actor, at_us: int
+    ) -> App | None:
+        """Store a new client-secret hash, recording ``secret_rotated`` with ``actor``; the
+        app afterwards, or None when there is no such app."""
+        ...
+
+    def secret_version(self, app_id: str) -> str | None:
+        """``credentials.secret_version`` of the app's current secret (None: no app)."""
+        ...
+
     def many(self, app_ids: Collection[str]) -> dict[str, App]:
         """The apps of ``app_ids`` that exist, by id (one query)."""
         ...
@@ -89,6 +101,7 @@ _APP_VIEW = select(
     apps.c.id, apps.c.status, apps.c.purposes, apps.c.fields_approved, apps.c.developer
 ).where(apps.c.id == bindparam("app_id"))
 _STATUS = select(apps.c.status).where(apps.c.id == bindparam("app_id"))
+_SECRET_HASH = select(apps.c.client_secret_hash).where(apps.c.id == bindparam("app_id"))
 
 
 class SqlAppStore(SqlStore):
@@ -200,6 +213,25 @@ class SqlAppStore(SqlStore):
                 return None
             _event(connection, app_id, event, detail, actor, at_us)
             return _get(connection, app_id)
+
+    def replace_secret(
+        self, app_id: str, *, secret_hash: str, actor: Actor, at_us: int
+    ) -> App | None:
+        statement = (
+            update(apps)
+            .where(apps.c.id == app_id)
+            .values(client_secret_hash=secret_hash, updated_us=at_us)
+        )
+        with self._writing() as connection:
+            if connection.execute(statement).rowcount != 1:
+                return None
+            _event(connection, app_id, "secret_rotated", {}, actor, at_us)
+            return _get(connection, app_id)
+
+    def secret_version(self, app_id: str) -> str | None:
+        with self._reading() as connection:
+            found = connection.execute(_SECRET_HASH, {"app_id": app_id}).scalar_one_or_none()
+        return None if found is None else secret_version(found)
 
     def many(self, app_ids: Collection[str]) -> dict[str, App]:
         ids = sorted(set(app_ids))
@@ -334,6 +366,26 @@ class MemoryAppStore:
     def events(self, app_id: str) -> list[AppEvent]:
         with self._lock:
             return list(self._events.get(app_id, []))
+
+    def replace_secret(
+        self, app_id: str, *, secret_hash: str, actor: Actor, at_us: int
+    ) -> App | None:
+        with self._lock:
+            app = self._apps.get(app_id)
+            if app is None:
+                return None
+            changed = dataclasses.replace(
+                app, client_secret_hash=secret_hash, updated_at=from_micros(at_us)
+            )
+            self._apps[app_id] = changed
+            self._events[app_id].append(
+                AppEvent("secret_rotated", {}, from_micros(at_us), actor.ref)
+            )
+            return changed
+
+    def secret_version(self, app_id: str) -> str | None:
+        app = self.get(app_id)
+        return None if app is None else secret_version(app.client_secret_hash)
 
     def many(self, app_ids: Collection[str]) -> dict[str, App]:
         with self._lock:

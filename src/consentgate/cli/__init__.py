@@ -12,15 +12,16 @@ from consentgate.cli import (
     consents,
     incidents,
     ledger,
+    master_key,
     platform,
     requests,
     server,
     simulate,
     transparency,
 )
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.gateway import evaluate_access
-from consentgate.runtime import open_runtime
 
 __all__ = ["app", "main"]
 
@@ -42,6 +43,7 @@ app.add_typer(incidents.app, name="incidents")
 app.add_typer(breaches.app, name="breaches")
 app.add_typer(requests.app, name="requests")
 app.add_typer(transparency.app, name="transparency")
+app.add_typer(master_key.app, name="master-key")
 app.command()(server.serve)
 app.command()(server.demo)
 
@@ -49,7 +51,7 @@ app.command()(server.demo)
 @app.command()
 def init(as_json: Annotated[bool, JsonOption] = False) -> None:
     """Create or migrate the database and the receipt signing key."""
-    runtime = open_runtime()
+    runtime = command_runtime(create=True)
     record = {
         "database": runtime.db.display_url(),
         "schema_revision": runtime.db.schema_revision(),
@@ -70,7 +72,7 @@ def decide(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show what a read would release now, and why each other field is withheld."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     decision = evaluate_access(
         runtime.stores,
         catalog=runtime.catalog,

@@ -13,12 +13,13 @@ from consentgate.apps import (
     list_apps,
     register_app,
     reject_app,
+    rotate_client_secret,
     suspend_app,
 )
 from consentgate.authz import Actor
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.policy import AppStatus
-from consentgate.runtime import open_runtime
 
 app = typer.Typer(cls=CommandGroup, help="Register, review and suspend third-party apps.")
 
@@ -65,7 +66,7 @@ def register(
 ) -> None:
     """Register an app for review. Prints its client secret once: store it now. An app for
     political_campaigning needs --sponsor-name, --sponsor-country and --funding-statement."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     registration: dict[str, object] = {
         "name": name,
         "developer": {
@@ -99,7 +100,7 @@ def approve(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Approve a pending app for all its requested fields, or a subset."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     approved = approve_app(
         runtime.stores.apps, runtime.catalog, app_id, fields=field or None, actor=CLI
     )
@@ -113,7 +114,7 @@ def reject(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Reject a pending app."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     rejected = reject_app(runtime.stores.apps, app_id, reason=reason, actor=CLI)
     print_record(rejected.as_dict(), as_json=as_json)
 
@@ -125,7 +126,7 @@ def suspend(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Suspend an approved app: its next request is refused."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     suspended = suspend_app(runtime.stores.apps, app_id, reason=reason, actor=CLI)
     print_record(suspended.as_dict(), as_json=as_json)
 
@@ -137,7 +138,7 @@ def reinstate(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Reinstate a suspended app (its open incidents close)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     reinstated = breach.reinstate(runtime.stores, app_id, actor=CLI, reason=reason)
     print_record(reinstated.as_dict(), as_json=as_json)
 
@@ -148,7 +149,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List registered apps."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     rows = [a.as_dict() for a in list_apps(runtime.stores.apps, status=status, limit=1000)]
     print_table(rows, _COLUMNS, as_json=as_json, title="apps")
 
@@ -159,5 +160,22 @@ def show(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show one app."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     print_record(get_app(runtime.stores.apps, app_id).as_dict(), as_json=as_json, title=app_id)
+
+
+@app.command("rotate-secret")
+def rotate_secret(
+    app_id: Annotated[str, typer.Argument(help="The app id.")],
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Give the app a new client secret (printed once): the old one, and every token
+    issued under it, stop working at once."""
+    runtime = command_runtime()
+    rotated = rotate_client_secret(runtime.stores.apps, app_id, actor=CLI)
+    record = {
+        "app_id": rotated.app.id,
+        "client_id": rotated.app.client_id,
+        "client_secret": rotated.client_secret,
+    }
+    print_record(record, as_json=as_json, title="client secret rotated")

@@ -9,9 +9,10 @@ import typer
 
 from consentgate import breach
 from consentgate.authz import Actor
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record, print_table
 from consentgate.clock import utc_now
-from consentgate.runtime import Runtime, open_runtime
+from consentgate.runtime import Runtime
 
 app = typer.Typer(cls=CommandGroup, help="Personal data breaches (GDPR Art. 33, 34).")
 
@@ -38,7 +39,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List breaches, oldest first."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found: list[breach.Breach] = []
     after: str | None = None
     while True:
@@ -58,7 +59,7 @@ def show(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show one breach: scope, severity, FTC flag, exposure, clock and history."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found = breach.get_breach(runtime.stores.breaches, breach_id)
     events = breach.breach_events(runtime.stores.breaches, breach_id)
     record = found.as_dict(now=utc_now()) | {"history": [e.as_dict() for e in events]}
@@ -71,7 +72,7 @@ def report(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Print the Art. 33(3) notification: Markdown, or JSON with --json."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found = breach.get_breach(runtime.stores.breaches, breach_id)
     document = breach.report(
         found,
@@ -93,7 +94,7 @@ def subjects(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """The affected people still identifiable, each with their Art. 34 notice."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     context = runtime.breach_context
     rows: list[dict[str, Any]] = []
     after: str | None = None
@@ -123,7 +124,7 @@ def notify(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Record that the authority was notified (after 72 hours only with --late-reason)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found = breach.notify(
         runtime.stores,
         breach_id,
@@ -143,7 +144,7 @@ def assess(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Record whether the breach must be notified (--no-notifiable: not_notifiable)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found = breach.assess(
         runtime.stores, breach_id, notifiable=notifiable, reason=reason, actor=CLI
     )

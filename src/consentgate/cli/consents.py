@@ -7,9 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from consentgate.authz import Actor
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.consent import grant_consent, list_consents, renew_consent, withdraw_consent
-from consentgate.runtime import open_runtime
+
+CLI = Actor.system("cli")
 
 app = typer.Typer(cls=CommandGroup, help="Grant, withdraw, renew and list consents.")
 
@@ -36,8 +39,9 @@ def grant(
     notice_version: Annotated[str, typer.Option(help="The notice version shown.")] = "1",
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
-    """Grant consent as a subject; prints the consent and its signed receipt."""
-    runtime = open_runtime()
+    """Record a subject's consent on their behalf (the receipt says an operator recorded
+    it); prints the consent and its signed receipt."""
+    runtime = command_runtime()
     request: dict[str, Any] = {
         "app_id": app_id,
         "purpose": purpose,
@@ -63,6 +67,7 @@ def grant(
         request=request,
         policy=runtime.consent_policy,
         state=runtime.stores.subjects.decision_state(subject),
+        recorded_by=CLI,  # an operator at the command line, not the person: the receipt says so
     )
     print_record(consent.as_dict(), as_json=as_json, title="granted")
 
@@ -74,7 +79,7 @@ def withdraw(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Withdraw a consent; it stops applying at the next request."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     consent = withdraw_consent(runtime.stores.consents, subject_id=subject, consent_id=consent_id)
     print_record(consent.as_dict(), as_json=as_json, title="withdrawn")
 
@@ -86,7 +91,7 @@ def renew(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Renew a consent for another period from now."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     consent = renew_consent(
         runtime.stores.consents,
         apps=runtime.stores.apps,
@@ -107,7 +112,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List consents."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     rows = [
         c.as_dict()
         for c in list_consents(

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from consentgate.breach import get_incident, incident_subject_ids, list_incidents
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record, print_table
-from consentgate.runtime import open_runtime
 
 app = typer.Typer(cls=CommandGroup, help="Inspect incidents opened by harvest detection.")
 
@@ -21,7 +21,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List incidents, oldest first."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     found = list_incidents(runtime.stores.incidents, after=None, limit=1000, app_id=app_id)
     print_table([i.as_dict() for i in found], _COLUMNS, as_json=as_json, title="incidents")
 
@@ -32,7 +32,7 @@ def show(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show one incident with its evidence."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     incident = get_incident(runtime.stores.incidents, incident_id)
     print_record(incident.as_dict(), as_json=as_json, title=incident_id)
 
@@ -42,7 +42,7 @@ def subjects(
     incident_id: Annotated[str, typer.Argument(help="The incident id.")],
 ) -> None:
     """The platform ids of the people disclosed in the incident's window (for notices)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     ids: list[str] = []
     after: str | None = None
     while True:

@@ -10,6 +10,7 @@ import httpx
 import typer
 
 from consentgate.analytics import DEFAULT_RANGE_LEAVES, export_ledger, verify_export
+from consentgate.cli.database import command_runtime, existing_database
 from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
 from consentgate.errors import InvalidInput
 from consentgate.ledger.fsck import FsckResult, check_database
@@ -17,10 +18,7 @@ from consentgate.ledger.note import NoteVerifier
 from consentgate.ledger.store import stored_verifier
 from consentgate.ledger.verify import Verification, verify_published
 from consentgate.rights import shred_subject
-from consentgate.runtime import open_runtime
 from consentgate.settings import LedgerSettings, load_settings
-from consentgate.storage.database import Database
-from consentgate.storage.engine import make_engine
 
 app = typer.Typer(cls=CommandGroup, help="The verifiable disclosure ledger.")
 
@@ -42,24 +40,36 @@ def verify(
     save: Annotated[
         Path | None, typer.Option(help="Write the verified checkpoint here, for the next --since.")
     ] = None,
+    operator_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CONSENTGATE_OPERATOR_KEY",
+            help="With --url: an operator key (any role) to check leaf contents too.",
+        ),
+    ] = None,
 ) -> None:
-    """Verify the log: from published material only (--url), or the stored ledger end to end
-    (--database). Exit 0 when all holds, 3 when not (first line: FAIL index=<i>: ...)."""
+    """Verify the log: the tree from published material only (--url; with --operator-key
+    the leaf contents too), or the stored ledger end to end (--database: tree, contents and
+    every column derived from a leaf). Exit 0 when all holds, 3 when not (first line:
+    FAIL index=<i>: ...)."""
     if (url is None) == (database is None):
         raise typer.BadParameter("give exactly one of --url and --database")
+    if operator_key is not None and url is None:
+        raise typer.BadParameter("--operator-key goes with --url")
     earlier = since.read_text("utf-8") if since is not None else None
     result: Verification | FsckResult
     if url is not None:
         with httpx.Client(base_url=url, timeout=30) as client:
-            result = verify_published(client, key=key, since=earlier)
+            result = verify_published(client, key=key, since=earlier, operator_key=operator_key)
     else:
         assert database is not None
-        db = Database(make_engine(database))
+        origin = load_settings(LedgerSettings).ledger_origin if key is None else None
+        db = existing_database(database)
         try:
             verifier = (
                 NoteVerifier.parse(key)
                 if key is not None
-                else stored_verifier(db, origin=load_settings(LedgerSettings).ledger_origin)
+                else stored_verifier(db, origin=origin or "")
             )
             if verifier is None:
                 raise InvalidInput("this database holds no ledger key: pass --key")
@@ -106,7 +116,7 @@ def export(
         if failed:
             raise typer.Exit(EXIT_VERIFICATION_FAILED)
         return
-    runtime = open_runtime()
+    runtime = command_runtime()
     try:
         result = export_ledger(runtime.stores.ledger, parquet, range_leaves=range_leaves)
     finally:
@@ -122,7 +132,7 @@ def shred(
     """Append an erasure leaf, erase the rows that link the subject to their leaves (consents,
     incident lists) and destroy their pseudonym key, in one transaction. Every proof still
     verifies afterwards."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     result = shred_subject(runtime.stores, subject_id)
     print_record(
         {

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record
-from consentgate.runtime import open_runtime
 from consentgate.sources.synthetic import generate_platform, platform_stats
 
 app = typer.Typer(cls=CommandGroup, help="Generate and inspect the synthetic demo platform.")
@@ -24,7 +24,7 @@ def generate(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Generate the demo platform into the database (deterministic per seed)."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     if if_missing and platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
         typer.echo("the demo platform already exists; leaving it as it is", err=True)
         return
@@ -37,5 +37,5 @@ def generate(
 @app.command()
 def stats(as_json: Annotated[bool, JsonOption] = False) -> None:
     """What the demo platform holds: subjects, degree, minors, countries."""
-    runtime = open_runtime()
+    runtime = command_runtime()
     print_record(platform_stats(runtime.engine, catalog=runtime.catalog).as_dict(), as_json=as_json)

@@ -10,10 +10,10 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from consentgate.authz import Actor
+from consentgate.cli.database import command_runtime
 from consentgate.cli.output import CommandGroup, JsonOption, print_record, print_table
 from consentgate.errors import InvalidInput
 from consentgate.rights import OperatorRequestBody, RequestStatus, RequestType
-from consentgate.runtime import open_runtime
 from consentgate.validation import first_problem
 
 app = typer.Typer(cls=CommandGroup, help="The rights-request queue (Arts. 12, 15-22).")
@@ -33,7 +33,7 @@ def list_(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """List requests by id (up to 1000)."""
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     found = rights.page(status=status, type=type_, overdue=overdue, limit=1000)
     rows = [rights.as_dict(r, operator=True) for r in found]
     print_table(rows, _COLUMNS, as_json=as_json, title="rights requests")
@@ -45,7 +45,7 @@ def show(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Show one request with its recipients and history."""
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     print_record(rights.as_dict(rights.get(request_id), operator=True), as_json=as_json)
 
 
@@ -81,7 +81,7 @@ def create(
     except ValidationError as exc:
         where, problem = first_problem(exc)
         raise InvalidInput(f"invalid request: {where}: {problem}") from None
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     request = rights.submit(subject, parsed, actor=CLI, verified_by=verified_by)
     print_record(rights.as_dict(request, operator=True), as_json=as_json, title=request.id)
 
@@ -94,7 +94,7 @@ def extend(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Extend a request's deadline once, before its due_at (Art. 12(3))."""
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     extended = rights.extend(request_id, by=by, reason=reason, actor=CLI)
     print_record(rights.as_dict(extended, operator=True), as_json=as_json, title=request_id)
 
@@ -106,7 +106,7 @@ def reject(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Refuse an open request, with the reason."""
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     rejected = rights.reject(request_id, reason=reason, actor=CLI)
     print_record(rights.as_dict(rejected, operator=True), as_json=as_json, title=request_id)
 
@@ -117,7 +117,7 @@ def lift(
     as_json: Annotated[bool, JsonOption] = False,
 ) -> None:
     """Lift a restriction: reads of the person are decided as before from the next one."""
-    rights = open_runtime().rights
+    rights = command_runtime().rights
     lifted = rights.lift(request_id, actor=CLI)
     print_record(rights.as_dict(lifted, operator=True), as_json=as_json, title=request_id)
 

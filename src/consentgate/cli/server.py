@@ -1,5 +1,5 @@
 """`consentgate serve`, `consentgate demo`, `consentgate subjects token`,
-`consentgate operators create`."""
+`consentgate operators create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -15,18 +15,34 @@ import typer
 import uvicorn
 
 from consentgate.api import create_app
-from consentgate.cli.output import CommandGroup, JsonOption, print_json, print_record
+from consentgate.authz import Actor
+from consentgate.cli.database import command_runtime
+from consentgate.cli.output import (
+    CommandGroup,
+    JsonOption,
+    print_json,
+    print_record,
+    print_table,
+)
 from consentgate.errors import InvalidInput
 from consentgate.logs import configure_logging
-from consentgate.operators import Role, create_operator_key, seed_operator_key
-from consentgate.runtime import Runtime, open_runtime
+from consentgate.operators import (
+    Role,
+    create_operator_key,
+    demo_operator_key,
+    revoke_operator_key,
+    seed_operator_key,
+)
+from consentgate.runtime import Runtime
 from consentgate.settings import load_settings
 from consentgate.sim.replay import run_replay
 from consentgate.sim.showcase import seed_showcase
 from consentgate.sources.synthetic import generate_platform, platform_stats
 from consentgate.tokens import mint_subject_token
 
+CLI = Actor.system("cli")
 log = structlog.get_logger("consentgate.cli")
+
 subjects_app = typer.Typer(cls=CommandGroup, help="Data subjects of the demo platform.")
 operators_app = typer.Typer(cls=CommandGroup, help="Operator keys (admin, dpo, auditor).")
 
@@ -62,7 +78,7 @@ def serve(
     (migration, demo platform, operator key) happens once here, then N processes serve the
     same port, each with a runtime of its own over the same database."""
     configure_logging()
-    runtime = open_runtime(load_settings(demo=True) if demo else None)
+    runtime = command_runtime(load_settings(demo=True) if demo else None, create=True)
     app = create_app(runtime)  # refuses a server that could verify no subject token
     admin = runtime.settings.admin_key
     key: str | None = None
@@ -72,12 +88,11 @@ def serve(
         if not platform_stats(runtime.engine, catalog=runtime.catalog).subjects:
             typer.echo(f"generating the demo platform ({subjects} subjects, seed {seed})...")
             generate_platform(runtime.engine, subjects=subjects, seed=seed, catalog=runtime.catalog)
-        key = admin.get_secret_value() if admin is not None else None
-        if key is None:
-            key = create_operator_key(
-                runtime.stores.operators, role=Role.ADMIN, label="serve --demo"
-            )
-            typer.echo(f"operator key (admin, shown once): {key}")
+        if admin is None:  # a key of the demo's own: this start's, the last one revoked
+            key = shown = demo_operator_key(runtime.stores.operators)
+            typer.echo(f"operator key (admin, shown once; the last start's is revoked): {key}")
+        else:  # the deployer's own key is used (the showcase), never printed back
+            key, shown = admin.get_secret_value(), "$CONSENTGATE_ADMIN_KEY"
         if runtime.settings.demo_clock is not None:
             typer.echo(f"demo clock: started at {runtime.settings.demo_clock.isoformat()}")
         token = mint_subject_token("1", minting_secret(runtime))
@@ -89,7 +104,7 @@ def serve(
                     f"privacy centre: {base}/privacy/login (pick a demo person, e.g. 1)",
                     f"DPO console:    {base}/console/login (the operator key above)",
                     "try:",
-                    f"  curl -s {base}/v1/apps -H 'Authorization: Bearer {key}'",
+                    f'  curl -s {base}/v1/apps -H "Authorization: Bearer {shown}"',
                     f"  curl -s {base}/v1/me/consents -H 'Authorization: Bearer {token}'",
                     "  (subject tokens: consentgate subjects token ID)",
                 ]
@@ -163,7 +178,7 @@ def subject_token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
 ) -> None:
     """Mint a data-subject JWT as the demo platform's identity provider would."""
-    runtime = open_runtime(load_settings(demo=True))
+    runtime = command_runtime(load_settings(demo=True))
     if not runtime.source.attributes([subject_id]):
         raise InvalidInput(f"the platform has no subject {subject_id!r}")
     typer.echo(mint_subject_token(subject_id, minting_secret(runtime), ttl_seconds=ttl))
@@ -175,5 +190,27 @@ def operator_create(
     label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
 ) -> None:
     """Create an operator key (printed once; only its digest is stored)."""
-    runtime = open_runtime()
-    typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label))
+    runtime = command_runtime()
+    typer.echo(create_operator_key(runtime.stores.operators, role=role, label=label, actor=CLI))
+
+
+_OPERATOR_COLUMNS = ("id", "role", "label", "created_by", "revoked_us", "revoked_by")
+
+
+@operators_app.command("list")
+def operator_list(as_json: Annotated[bool, JsonOption] = False) -> None:
+    """List operator keys (never the keys): role, label, who created and who revoked each."""
+    runtime = command_runtime()
+    rows = [key.as_dict() for key in runtime.stores.operators.list_keys()]
+    print_table(rows, _OPERATOR_COLUMNS, as_json=as_json, title="operator keys")
+
+
+@operators_app.command("revoke")
+def operator_revoke(
+    operator_id: Annotated[str, typer.Argument(help="The key's id (op_…), from list.")],
+    as_json: Annotated[bool, JsonOption] = False,
+) -> None:
+    """Revoke an operator key: refused at once on every server using this database."""
+    runtime = command_runtime()
+    revoked = revoke_operator_key(runtime.stores.operators, operator_id, actor=CLI)
+    print_record(revoked.as_dict(), as_json=as_json, title="revoked")

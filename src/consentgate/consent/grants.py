@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from consentgate.apps import App, AppStore, get_app
+from consentgate.authz import Actor
 from consentgate.catalog import Catalog
 from consentgate.clock import to_micros, utc_now
 from consentgate.consent.live import is_live
@@ -57,10 +58,12 @@ def grant_consent(
     policy: ConsentPolicy | None = None,
     state: SubjectState = SubjectState.NONE,
     now: datetime | None = None,
+    recorded_by: Actor | None = None,
 ) -> Consent:
     """Record a subject's consent to an app; refuses a grant that could never be valid —
     also one for a purpose the subject objects to (``state``, their processing state:
-    403 ``OBJECTION``)."""
+    403 ``OBJECTION``). ``recorded_by``: the operator recording it on the person's behalf
+    (None: the person themself), named in the receipt."""
     grant = parse_model(GrantRequest, request, what="consent grant")
     policy = policy or ConsentPolicy()
     moment = now or utc_now()
@@ -105,6 +108,7 @@ def grant_consent(
             controller_name=policy.controller_name,
             controller_email=policy.controller_email,
             jurisdiction=policy.jurisdiction,
+            recorded_by=None if recorded_by is None else recorded_by.ref,
         )
     )
     parental = (

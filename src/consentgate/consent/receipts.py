@@ -75,13 +75,22 @@ def kantara_receipt(
     controller_name: str,
     controller_email: str,
     jurisdiction: str,
+    recorded_by: str | None = None,
 ) -> dict[str, Any]:
-    """The Kantara CR v1.1 claims of one grant, plus consentgate's own extension claims."""
+    """The Kantara CR v1.1 claims of one grant, plus consentgate's own extension claims.
+    ``recorded_by`` (an ``Actor.ref``) says the grant was recorded by someone other than
+    the person — an operator at the command line — and the receipt says so."""
+    method = (
+        "consentgate API: affirmative grant by the data subject"
+        if recorded_by is None
+        else f"recorded by an operator ({recorded_by}) on the data subject's behalf, "
+        "not given by the data subject through consentgate"
+    )
     return {
         "version": RECEIPT_VERSION,
         "jurisdiction": jurisdiction,
         "consentTimestamp": int(granted_at.timestamp()),
-        "collectionMethod": "consentgate API: affirmative grant by the data subject",
+        "collectionMethod": method,
         "consentReceiptID": consent_id,
         "language": "en",
         "piiPrincipalId": subject_id,
@@ -126,5 +135,6 @@ def kantara_receipt(
             "parental_consent": parental,
             "notice_version": notice_version,
             "expires_at": expires_at.isoformat(),
+            "recorded_by": recorded_by or "subject",
         },
     }

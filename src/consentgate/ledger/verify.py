@@ -1,9 +1,10 @@
 """Verification from published material only (``consentgate ledger verify --url``): check
 the checkpoint's signature, recompute the root from every leaf, and prove consistency with
 an earlier checkpoint the caller kept. Nothing from the operator is trusted but what the
-signature and the hashes bind. A leaf listed with its bytes is hashed (and must match the
-hash listed with it); one listed by its hash alone (a public ledger that shows hashes
-only) is taken by that hash."""
+signature and the hashes bind. The public ledger lists each leaf by its hash alone, which is
+enough to check the tree. With an operator key the leaf bytes are fetched too: each is
+hashed (and must match the hash listed with it) and its contents checked (it decodes, is
+canonical, and every subject chain links: ``contents.ChainCheck``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from consentgate.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from consentgate.ledger.contents import ChainCheck
 from consentgate.ledger.merkle import MemoryTree, ProofError, leaf_hash, verify_consistency
 from consentgate.ledger.note import NoteError, NoteVerifier
 
@@ -42,10 +44,17 @@ def _fail(size: int, index: int | None, problem: str) -> Verification:
 
 
 def verify_published(
-    client: httpx.Client, *, key: str | None = None, since: str | None = None
+    client: httpx.Client,
+    *,
+    key: str | None = None,
+    since: str | None = None,
+    operator_key: str | None = None,
 ) -> Verification:
     """Verify the log served at ``client``'s base URL; ``key`` pins the verifier key (else it
-    is fetched), ``since`` is an earlier signed checkpoint note to prove consistency with."""
+    is fetched), ``since`` is an earlier signed checkpoint note to prove consistency with,
+    ``operator_key`` (any role) fetches the leaf bytes and checks their contents too."""
+    headers = {"Authorization": f"Bearer {operator_key}"} if operator_key else {}
+    contents = ChainCheck() if operator_key else None
     try:
         verifier = NoteVerifier.parse(key or client.get("/v1/ledger/key").text.strip())
         note = client.get("/v1/ledger/checkpoint").text
@@ -57,8 +66,12 @@ def verify_published(
         start = len(leaves)
         end = min(checkpoint.size, start + PAGE)
         try:
-            page = client.get("/v1/ledger/leaves", params={"start": start, "end": end}).json()
-            items = page["leaves"]
+            response = client.get(
+                "/v1/ledger/leaves", params={"start": start, "end": end}, headers=headers
+            )
+            if response.status_code in (401, 403):
+                return _fail(checkpoint.size, start, "the operator key was refused")
+            items = response.json()["leaves"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return _fail(checkpoint.size, start, "the leaves could not be read")
         if not items:
@@ -69,6 +82,10 @@ def verify_published(
             digest = _leaf_hash_of(item)
             if digest is None:
                 return _fail(checkpoint.size, len(leaves), "leaf is not base64, or no hash")
+            if contents is not None:
+                problem = _contents_problem(contents, len(leaves), item)
+                if problem is not None:
+                    return _fail(checkpoint.size, len(leaves), problem)
             leaves.append(digest)
     tree = MemoryTree.from_leaf_hashes(leaves[: checkpoint.size])
     if tree.root(checkpoint.size) != checkpoint.root:
@@ -97,6 +114,14 @@ def _leaf_hash_of(item: dict[str, object]) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return digest if given is None or given == digest else None
+
+
+def _contents_problem(contents: ChainCheck, index: int, item: dict[str, object]) -> str | None:
+    """What is wrong with an operator-view leaf's contents (its hash already agrees)."""
+    if "leaf" not in item:
+        return "no leaf bytes for the operator key"
+    checked = contents.check(index, base64.b64decode(str(item["leaf"])))
+    return checked if isinstance(checked, str) else None
 
 
 def _consistent(

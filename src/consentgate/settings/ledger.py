@@ -1,11 +1,9 @@
 """The disclosure ledger: group commit of the write-ahead recorder, the checkpoint origin and
-how soon new leaves are signed, and what the public leaf endpoint shows
-(``CONSENTGATE_GROUP_COMMIT_MAX``, ``_GROUP_COMMIT_WAIT_MS``, ``_LEDGER_ORIGIN``,
-``_LEDGER_INTEGRATE_MS``, ``_LEDGER_PUBLIC_LEAVES``)."""
+how soon new leaves are signed (``CONSENTGATE_GROUP_COMMIT_MAX``, ``_GROUP_COMMIT_WAIT_MS``,
+``_LEDGER_ORIGIN``, ``_LEDGER_INTEGRATE_MS``). The public leaf endpoint shows hashes only,
+always (DESIGN.md, Hardening): there is no setting for it."""
 
 from __future__ import annotations
-
-from typing import Literal
 
 from pydantic import Field
 
@@ -33,9 +31,4 @@ class LedgerSettings(CapabilitySettings):
     )
     ledger_integrate_ms: int = Field(
         default=500, ge=10, le=1000, description="Longest wait before new leaves are signed."
-    )
-    ledger_public_leaves: Literal["bytes", "hashes"] = Field(
-        default="bytes",
-        description="What GET /v1/ledger/leaves shows without an operator key: each leaf's "
-        "bytes and hash, or its hash only (DESIGN.md, Hardening); operators always get bytes.",
     )

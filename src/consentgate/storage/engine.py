@@ -13,13 +13,46 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from consentgate.errors import InvalidInput, StorageUnavailable
 
-__all__ = ["MIGRATIONS_DIR", "is_sqlite", "make_engine", "migrate", "schema_revision"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "display_url",
+    "is_sqlite",
+    "make_engine",
+    "migrate",
+    "schema_revision",
+    "sqlite_path",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The absolute path of a SQLite database file, or None (another database, memory)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
+def display_url(url: str) -> str:
+    """``url`` for messages: a SQLite file's path made absolute, any password hidden."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"sqlite:///{path}"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -33,9 +66,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             "postgresql+psycopg://user@host/db (CONSENTGATE_DATABASE_URL)"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # enough pooled connections for every worker thread: a connection opened per request
         # pays for the file, the WAL index and four pragmas
         kwargs.setdefault("pool_size", 48)

@@ -191,6 +191,9 @@ operator_keys = Table(
     Column("label", String(200), nullable=True),
     Column("created_us", BigInteger, nullable=False),
     Column("revoked_us", BigInteger, nullable=True),
+    # ``Actor.ref`` of who created / revoked the key (``operator:op_…``, ``system:cli``)
+    Column("created_by", String(128), nullable=True),
+    Column("revoked_by", String(128), nullable=True),
 )
 
 # --- the verifiable ledger (RFC 9162 log) ------------------------------------------------

@@ -9,7 +9,11 @@ from consentgate.api.models.base import Public, Timestamp
 from consentgate.apps import Developer, Sponsor
 from consentgate.policy import AppStatus
 
-__all__ = ["AppCreatedPublic", "AppPublic"]
+__all__ = [
+    "AppCreatedPublic",
+    "AppPublic",
+    "ClientSecretPublic",
+]
 
 
 class AppPublic(Public):
@@ -35,6 +39,14 @@ class AppPublic(Public):
     )
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class ClientSecretPublic(Public):
+    app_id: str
+    client_id: str
+    client_secret: str = Field(
+        description="The new secret, shown once: the old one, and its tokens, stop working"
+    )
 
 
 class AppCreatedPublic(AppPublic):

@@ -15,8 +15,8 @@ class LeafPublic(Public):
     hash: Hex = Field(description="The RFC 9162 leaf hash, SHA-256(0x00 || leaf), hex")
     leaf: str | None = Field(
         default=None,
-        description="Base64 of the exact leaf bytes: for an operator key, and for everyone "
-        "while CONSENTGATE_LEDGER_PUBLIC_LEAVES is bytes (absent otherwise)",
+        description="Base64 of the exact leaf bytes: for an operator key only (absent in "
+        "the public view, which shows commitments only)",
     )
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate import breach
 from consentgate.api.deps import RuntimeDep, operator_may, strict_query
-from consentgate.api.models.apps import AppCreatedPublic, AppPublic
+from consentgate.api.models.apps import AppCreatedPublic, AppPublic, ClientSecretPublic
 from consentgate.api.models.errors import ERROR_RESPONSES
 from consentgate.api.paging import CursorQuery, LimitQuery, Page, cursor_position, page
 from consentgate.apps import (
@@ -19,6 +19,7 @@ from consentgate.apps import (
     list_apps,
     register_app,
     reject_app,
+    rotate_client_secret,
     suspend_app,
 )
 from consentgate.authz import Action, Actor
@@ -31,6 +32,7 @@ Approver = Annotated[Actor, Depends(operator_may(Action.APPS_APPROVE))]
 Rejecter = Annotated[Actor, Depends(operator_may(Action.APPS_REJECT))]
 Suspender = Annotated[Actor, Depends(operator_may(Action.APPS_SUSPEND))]
 Reinstater = Annotated[Actor, Depends(operator_may(Action.APPS_REINSTATE))]
+SecretRotator = Annotated[Actor, Depends(operator_may(Action.APPS_SECRET_ROTATE))]
 
 
 class ApproveBody(BaseModel):
@@ -118,3 +120,17 @@ def reinstate(
     """Reinstate the app and close its open incidents (one transaction)."""
     reason = body.reason if body is not None else None
     return breach.reinstate(runtime.stores, app_id, actor=actor, reason=reason).as_dict()
+
+
+@router.post(
+    "/{app_id}/secret",
+    response_model=ClientSecretPublic,
+    summary="Rotate the app's client secret: the old one and its tokens stop working",
+)
+def rotate_secret(app_id: str, runtime: RuntimeDep, actor: SecretRotator) -> dict[str, Any]:
+    rotated = rotate_client_secret(runtime.stores.apps, app_id, actor=actor)
+    return {
+        "app_id": rotated.app.id,
+        "client_id": rotated.app.client_id,
+        "client_secret": rotated.client_secret,
+    }

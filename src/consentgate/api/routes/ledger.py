@@ -2,9 +2,11 @@
 checkpoint, the note verifier key, leaves by index, inclusion and consistency proofs — all
 an auditor needs to verify the log without trusting its operator.
 
-Leaves are listed with their RFC 9162 leaf hash; their bytes are added for an operator key
-(any role), and for everyone while ``CONSENTGATE_LEDGER_PUBLIC_LEAVES`` is ``bytes`` (until
-the hardening issue makes the public view hashes only: DESIGN.md, Hardening)."""
+Leaves are listed as commitments only — index and RFC 9162 leaf hash (the leaf's random
+nonce makes the hash hiding) — and their bytes are added for an operator key (any role)
+only: a leaf names a pseudonym, its ``prev`` link and the request id the app was given, so
+public bytes would let any app join its users with every other app's (DESIGN.md,
+Hardening). The person gets their own leaves from ``/v1/me/disclosures``."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ async def leaves(
     rows = await run_in_threadpool(
         runtime.stores.ledger.leaves, start, min(end, start + LEAVES_PAGE)
     )
-    with_bytes = operator is not None or runtime.settings.ledger_public_leaves == "bytes"
+    with_bytes = operator is not None
     return {"leaves": [_item(i, data, with_bytes=with_bytes) for i, data in rows]}
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from consentgate.api.deps import runtime_of
 from consentgate.api.models.oauth import OAUTH_RESPONSES, TokenPublic
-from consentgate.apps import authenticate_client
+from consentgate.apps import authenticate_client, secret_version
 from consentgate.policy import AppStatus
 
 router = APIRouter(tags=["oauth"], responses=OAUTH_RESPONSES)
@@ -105,7 +105,9 @@ async def token(request: Request) -> JSONResponse:
         return _oauth_error(
             400, "unauthorized_client", f"the app is {app.status.value}: no tokens are issued"
         )
-    access_token, expires_in = runtime.app_tokens.issue(app.id)
+    access_token, expires_in = runtime.app_tokens.issue(
+        app.id, version=secret_version(app.client_secret_hash)
+    )
     return JSONResponse(
         {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in},
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
