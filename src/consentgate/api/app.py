@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp
 
 from consentgate.api.client_auth import ClientAuthGuard
 from consentgate.api.errors import install_error_handlers
@@ -31,6 +33,25 @@ def app_from_environment() -> FastAPI:
 
 
 DOCS_ASSETS = CACHEABLE_PREFIX.rstrip("/")
+
+
+class _ConsentGate(FastAPIOffline):
+    """FastAPI (its /docs assets served from the package) with ``RequestContext`` (request
+    id, body cap, the log line) and the hot read in front of its whole middleware stack:
+    every request passes ``RequestContext`` first; the well-formed single-subject read is
+    then served by ``HotRead`` without FastAPI's own layers (error, telemetry, body-limit
+    middleware, the routers), anything else goes on into them. An unexpected error FastAPI
+    answers 500 also carries ``X-Request-Id``."""
+
+    def __init__(self, *, hot_read: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hot_read = hot_read
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if self._hot_read:
+            stack = HotRead(stack, runtime=lambda: self.state.runtime)
+        return RequestContext(stack)
 
 
 def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
@@ -63,7 +84,8 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
 
     # /docs and /redoc load their scripts from the package (fastapi-offline ships Swagger UI
     # and ReDoc), never from a CDN; no redirect from /x/ to /x (it would name the request's Host)
-    app = FastAPIOffline(
+    app = _ConsentGate(
+        hot_read=hot_read,
         title="consentgate",
         version="1",
         summary="Per-field, own-consent release of personal data to third-party apps.",
@@ -74,9 +96,6 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.state.client_auth = client_auth
     install_error_handlers(app)
-    if hot_read:  # inside RequestContext: the request id, the body cap, the log line
-        app.add_middleware(HotRead, runtime=lambda: runtime)
-    app.add_middleware(RequestContext)
     include_routers(app)
     install_web(app, runtime)  # the privacy centre and the console (docs/web.md)
     return app
