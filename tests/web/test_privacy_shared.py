@@ -5,6 +5,7 @@ listed with its status and due date) and the consent screen an app sends a perso
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
@@ -15,8 +16,13 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Page, expect
 
+from consentgate.ledger import Checkpoint
+from consentgate.ledger.checkpoint import sign_checkpoint
+from consentgate.ledger.merkle import MemoryTree
+from consentgate.ledger.note import NoteSigner
 from tests.support import REGISTRATION, WebSite, make_live_app, read, scoped_ids, web_grant
 
 
@@ -148,3 +154,64 @@ def test_the_consent_screen_grants_what_it_shows(
     page.get_by_role("button", name="Allow").click()
     item = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name))
     expect(item).to_contain_text("religion")
+
+
+def _signed_tree(size: int, with_plus: bool) -> tuple[str, str, list[bytes], MemoryTree]:
+    """A checkpoint note over ``size`` leaves signed by a fresh key whose verifier string
+    holds a "+" in its base64 (or none), the verifier, the leaves and the tree."""
+    while True:
+        signer = NoteSigner("example.org/log", Ed25519PrivateKey.generate())
+        vkey = signer.verifier.encode()
+        if ("+" in vkey.split("+", 2)[2]) == with_plus:
+            break
+    leaves = [f"leaf {i}".encode() for i in range(size)]
+    tree = MemoryTree.from_leaves(leaves)
+    note = sign_checkpoint(Checkpoint(signer.name, size, tree.root(size)), signer)
+    return note, vkey, leaves, tree
+
+
+@pytest.mark.parametrize("with_plus", [True, False])
+def test_the_browser_checks_any_key_and_any_position_in_a_tree(
+    page: Page, site: WebSite, with_plus: bool
+) -> None:
+    """proofs.js against the library's own tree and signed note: every leaf of a 13-leaf
+    tree verifies (any key, also one whose base64 holds "+"); a proof for the wrong index
+    or a note signed by another key does not."""
+    note, vkey, leaves, tree = _signed_tree(13, with_plus)
+    _sign_in(page, "11")
+    page.goto("/privacy/disclosures")
+    rows = [
+        {
+            "index": i,
+            "leaf": base64.b64encode(leaf).decode(),
+            "proof": json.dumps(
+                {"size": 13, "hashes": [h.hex() for h in tree.inclusion_proof(i, 13)]}
+            ),
+        }
+        for i, leaf in enumerate(leaves)
+    ]
+    wrong = dict(rows[3], index=4)  # leaf 3's proof presented for index 4
+    other_note, _, _, _ = _signed_tree(13, with_plus)
+    script = """([note, vkey, rows]) => {
+        document.querySelector("main").innerHTML =
+            '<pre id="checkpoint"></pre><code id="verifier-key"></code>' +
+            '<table id="disclosures"><tbody></tbody></table>';
+        document.getElementById("checkpoint").textContent = note;
+        document.getElementById("verifier-key").textContent = vkey;
+        const body = document.querySelector("#disclosures tbody");
+        for (const r of rows) {
+            const tr = document.createElement("tr");
+            tr.dataset.index = r.index; tr.dataset.leaf = r.leaf; tr.dataset.proof = r.proof;
+            tr.innerHTML = '<td class="proof"></td>';
+            body.appendChild(tr);
+        }
+        return window.consentgateVerify();
+    }"""
+    page.evaluate(script, [note, vkey, [*rows, wrong]])
+    cells = page.locator("#disclosures td.proof")
+    expect(cells).to_have_count(14)
+    for i in range(13):
+        expect(cells.nth(i)).to_have_text("Verified")
+    expect(cells.nth(13)).to_have_text("Not verified")
+    page.evaluate(script, [other_note, vkey, rows[:1]])  # signed by another key
+    expect(page.locator("#disclosures td.proof").first).to_have_text("Not verified")
