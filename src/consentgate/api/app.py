@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -35,23 +34,23 @@ def app_from_environment() -> FastAPI:
 DOCS_ASSETS = CACHEABLE_PREFIX.rstrip("/")
 
 
-class _ConsentGate(FastAPIOffline):
-    """FastAPI (its /docs assets served from the package) with ``RequestContext`` (request
-    id, body cap, the log line) and the hot read in front of its whole middleware stack:
-    every request passes ``RequestContext`` first; the well-formed single-subject read is
-    then served by ``HotRead`` without FastAPI's own layers (error, telemetry, body-limit
-    middleware, the routers), anything else goes on into them. An unexpected error FastAPI
-    answers 500 also carries ``X-Request-Id``."""
+def _front_door(app: FastAPI, *, hot_read: bool) -> None:
+    """Put ``RequestContext`` (request id, body cap, the log line) and the hot read in front
+    of the app's whole middleware stack: every request passes ``RequestContext`` first; the
+    well-formed single-subject read is then served by ``HotRead`` without FastAPI's own
+    layers (error, telemetry, body-limit middleware, the routers), anything else goes on
+    into them. An unexpected error FastAPI answers 500 also carries ``X-Request-Id``.
+    (``FastAPIOffline`` is a factory, not a class, so the stack builder is wrapped on the
+    instance rather than overridden in a subclass.)"""
+    build = app.build_middleware_stack
 
-    def __init__(self, *, hot_read: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._hot_read = hot_read
-
-    def build_middleware_stack(self) -> ASGIApp:
-        stack = super().build_middleware_stack()
-        if self._hot_read:
-            stack = HotRead(stack, runtime=lambda: self.state.runtime)
+    def build_with_front_door() -> ASGIApp:
+        stack = build()
+        if hot_read:
+            stack = HotRead(stack, runtime=lambda: app.state.runtime)
         return RequestContext(stack)
+
+    app.build_middleware_stack = build_with_front_door  # type: ignore[method-assign]
 
 
 def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
@@ -84,8 +83,7 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
 
     # /docs and /redoc load their scripts from the package (fastapi-offline ships Swagger UI
     # and ReDoc), never from a CDN; no redirect from /x/ to /x (it would name the request's Host)
-    app = _ConsentGate(
-        hot_read=hot_read,
+    app = FastAPIOffline(
         title="consentgate",
         version="1",
         summary="Per-field, own-consent release of personal data to third-party apps.",
@@ -93,6 +91,7 @@ def create_app(runtime: Runtime, *, hot_read: bool = True) -> FastAPI:
         redirect_slashes=False,
         static_url=DOCS_ASSETS,
     )
+    _front_door(app, hot_read=hot_read)
     app.state.runtime = runtime
     app.state.client_auth = client_auth
     install_error_handlers(app)
